@@ -29,8 +29,13 @@ struct sf_schedule {
 	uint32_t mdays;     /* 1..31 */
 	uint16_t months;    /* 1..12 */
 	uint8_t wdays;      /* 0..6, 0 = Sunday, whatever the notation */
-	bool mday_any;      /* dom was "*" (or "?") */
-	bool wday_any;      /* dow was "*" (or "?") */
+	/*
+	 * dom / dow began with "*" (as Vixie cron tests it, so a step over
+	 * "*" counts) or was "?". In 5-field cron, when neither is set a day
+	 * matches if either field matches; otherwise both must.
+	 */
+	bool mday_any;
+	bool wday_any;
 	/* AWS cron only */
 	bool mday_last;        /* L in dom: last day of the month */
 	bool mday_last_wday;   /* LW in dom: last weekday of the month */
