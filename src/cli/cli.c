@@ -1,0 +1,157 @@
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const struct sf_cmd commands[] = {
+	{ "validate", cmd_validate,
+	    "Check the manifests: syntax, types, names, schedules",
+	    sf_validate_usage },
+	{ "version", cmd_version, "Print the version of sandform and its "
+	    "libraries", sf_version_usage },
+	{ "help", cmd_help, "Show help for sandform or one of its commands",
+	    sf_help_usage },
+};
+
+static const struct sf_cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void
+print_main_usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: sandform [--help] [--version] COMMAND [ARGS]\n"
+	      "\n"
+	      "Declarative provisioning of AWS Bedrock AgentCore Code "
+	      "Interpreters\n"
+	      "and the jobs that run in them.\n"
+	      "\n"
+	      "Commands:\n",
+	    f);
+	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fputs("\n`sandform COMMAND --help` shows a command's options.\n", f);
+}
+
+bool
+sf_cli_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (nc && *nc)
+		return false;
+	return isatty(fileno(f)) != 0;
+}
+
+int
+sf_cli_report(const struct sf_err *err)
+{
+	if (err->where[0])
+		fprintf(stderr, "sandform: error: %s: %s\n", err->where,
+		    err->msg);
+	else
+		fprintf(stderr, "sandform: error: %s\n", err->msg);
+	return SF_EXIT_ERROR;
+}
+
+int
+sf_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sandform: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun `sandform %s%s--help` for usage.\n",
+	    cmd ? cmd : "", cmd ? " " : "");
+	return SF_EXIT_ERROR;
+}
+
+const char sf_help_usage[] =
+    "Usage: sandform help [COMMAND]\n"
+    "\n"
+    "Show the list of commands, or the help of one command (the same as\n"
+    "`sandform COMMAND --help`).\n";
+
+int
+cmd_help(int argc, char **argv)
+{
+	const struct sf_cmd *c;
+
+	if (argc < 2) {
+		print_main_usage(stdout);
+		return SF_EXIT_OK;
+	}
+	if (argc > 2)
+		return sf_cli_usage_error("help", "too many arguments");
+	c = find_command(argv[1]);
+	if (!c)
+		return sf_cli_usage_error(NULL, "unknown command \"%s\"",
+		    argv[1]);
+	fputs(c->usage, stdout);
+	return SF_EXIT_OK;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+int
+sf_cli_main(int argc, char **argv)
+{
+	const struct sf_cmd *c;
+	const char *names[SF_ARRAY_LEN(commands)];
+	const char *near;
+	size_t i;
+
+	if (argc < 2) {
+		print_main_usage(stderr);
+		return SF_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_main_usage(stdout);
+		return SF_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	c = find_command(argv[1]);
+	if (c) {
+		/* Every command answers --help the same way: its usage. */
+		if (wants_help(argc - 1, argv + 1)) {
+			fputs(c->usage, stdout);
+			return SF_EXIT_OK;
+		}
+		return c->fn(argc - 1, argv + 1);
+	}
+	if (argv[1][0] == '-')
+		return sf_cli_usage_error(NULL, "unknown option \"%s\"",
+		    argv[1]);
+	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
+		names[i] = commands[i].name;
+	near = sf_str_closest(argv[1], names, SF_ARRAY_LEN(commands));
+	if (near)
+		return sf_cli_usage_error(NULL,
+		    "unknown command \"%s\"; did you mean \"%s\"?", argv[1],
+		    near);
+	return sf_cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);
+}
