@@ -1,5 +1,4 @@
 #include <strings.h>
-#include <regex.h>
 
 #include "manifest/check.h"
 
@@ -31,19 +30,221 @@ static const struct {
 	    "an AWS region such as us-west-2" },
 };
 
-static regex_t compiled[PAT__COUNT];
-static bool compiled_ok[PAT__COUNT];
+static bool
+is_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
 
+static bool
+is_alpha(int c)
+{
+	return is_lower(c) || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* Count of leading characters of s accepted by ok. */
+static size_t
+span(const char *s, bool (*ok)(int))
+{
+	size_t n = 0;
+
+	while (s[n] && ok((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+static bool
+is_word(int c)
+{
+	return is_alnum(c) || c == '_';
+}
+
+static bool
+is_job_char(int c)
+{
+	return is_word(c) || c == '-';
+}
+
+static bool
+is_tag_char(int c)
+{
+	return is_alnum(c) || strchr(" \t\n\v\f\r._:/=+@-", c) != NULL;
+}
+
+static bool
+is_secret_char(int c)
+{
+	return is_alnum(c) || strchr("/_+=.@-", c) != NULL;
+}
+
+static bool
+is_lower_or_dash(int c)
+{
+	return is_lower(c) || c == '-';
+}
+
+static bool
+is_lower_digit_dash(int c)
+{
+	return is_lower(c) || is_digit(c) || c == '-';
+}
+
+static bool
+is_not_colon(int c)
+{
+	return c != ':';
+}
+
+static bool
+is_not_newline(int c)
+{
+	return c != '\n' && c != '\r';
+}
+
+/* ^arn:aws(-PART)?: where PART is accepted by ok; returns the rest or NULL. */
+static const char *
+arn_partition(const char *s, bool (*ok)(int))
+{
+	size_t n;
+
+	if (strncmp(s, "arn:aws", 7))
+		return NULL;
+	s += 7;
+	if (*s == '-') {
+		n = span(s + 1, ok);
+		if (!n)
+			return NULL;
+		s += 1 + n;
+	}
+	return *s == ':' ? s + 1 : NULL;
+}
+
+static bool
+match_prefixed_id(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix), k;
+
+	if (strncmp(s, prefix, n))
+		return false;
+	k = span(s + n, is_alnum);
+	return k >= 8 && k <= 17 && !s[n + k];
+}
+
+static bool
+match_role_arn(const char *s)
+{
+	size_t n;
+
+	if (!(s = arn_partition(s, is_not_colon)) || strncmp(s, "iam::", 5))
+		return false;
+	s += 5;
+	n = span(s, is_digit);
+	if (n != 0 && n != 12)
+		return false;
+	s += n;
+	if (strncmp(s, ":role/", 6))
+		return false;
+	s += 6;
+	n = span(s, is_not_newline);
+	return n > 0 && !s[n];
+}
+
+static bool
+match_secret_arn(const char *s)
+{
+	size_t n;
+
+	if (!(s = arn_partition(s, is_lower_or_dash)) ||
+	    strncmp(s, "secretsmanager:", 15))
+		return false;
+	s += 15;
+	n = span(s, is_lower_digit_dash);
+	if (!n || s[n] != ':')
+		return false;
+	s += n + 1;
+	n = span(s, is_digit);
+	if (n != 12 || strncmp(s + n, ":secret:", 8))
+		return false;
+	s += n + 8;
+	n = span(s, is_secret_char);
+	return n > 0 && !s[n];
+}
+
+static bool
+match_region(const char *s)
+{
+	size_t n;
+	int parts = 0;
+
+	if (!is_lower((unsigned char)s[0]) || !is_lower((unsigned char)s[1]))
+		return false;
+	s += 2;
+	/* (-[a-z]+)+ then -[0-9]+ and the end */
+	while (*s == '-' && is_lower((unsigned char)s[1])) {
+		n = span(s + 1, is_lower);
+		s += 1 + n;
+		parts++;
+	}
+	if (!parts || *s != '-')
+		return false;
+	n = span(s + 1, is_digit);
+	return n > 0 && !s[1 + n];
+}
+
+/*
+ * Hand-written matchers for the patterns above: exact (a unit test holds
+ * them to the regular expressions) and several times faster than regexec,
+ * which matters for configurations of thousands of interpreters.
+ */
 bool
 sf_pattern_match(enum sf_pattern p, const char *s)
 {
-	if (!compiled_ok[p]) {
-		if (regcomp(&compiled[p], patterns[p].re,
-			REG_EXTENDED | REG_NOSUB) != 0)
-			sf_die("bad built-in pattern %s", patterns[p].re);
-		compiled_ok[p] = true;
+	size_t n;
+
+	switch (p) {
+	case PAT_INTERPRETER_NAME:
+		n = span(s, is_word);
+		return is_alpha((unsigned char)s[0]) && n <= 48 && !s[n];
+	case PAT_JOB_NAME:
+		n = span(s, is_job_char);
+		return is_alpha((unsigned char)s[0]) && n <= 64 && !s[n];
+	case PAT_VARIABLE_NAME:
+		n = span(s, is_word);
+		return (is_alpha((unsigned char)s[0]) || s[0] == '_') && !s[n];
+	case PAT_ROLE_ARN:
+		return match_role_arn(s);
+	case PAT_SUBNET:
+		return match_prefixed_id(s, "subnet-");
+	case PAT_SECURITY_GROUP:
+		return match_prefixed_id(s, "sg-");
+	case PAT_SECRET_ARN:
+		return match_secret_arn(s);
+	case PAT_TAG:
+		return !s[span(s, is_tag_char)];
+	case PAT_REGION:
+		return match_region(s);
+	case PAT__COUNT:
+		break;
 	}
-	return regexec(&compiled[p], s, 0, NULL, 0) == 0;
+	return false;
+}
+
+const char *
+sf_pattern_regex(enum sf_pattern p)
+{
+	return patterns[p].re;
 }
 
 const char *

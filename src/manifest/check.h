@@ -8,12 +8,18 @@
 
 #include "manifest/internal.h"
 
+struct regex_seen {
+	const char *re;
+	struct regex_seen *next;
+};
+
 struct cv {
 	struct sf_config *c;
 	struct sf_diags *d;
 	struct interp_ctx ic;
 	struct sf_buf tmp;
 	const char *dir; /* the current file's directory */
+	struct regex_seen *regex_seen[256]; /* valid expressions, by hash */
 };
 
 /* The patterns of the AgentCore model and of sandform's own names. */
@@ -31,6 +37,8 @@ enum sf_pattern {
 };
 
 bool sf_pattern_match(enum sf_pattern p, const char *s);
+/* The pattern as a POSIX extended regular expression (for tests). */
+const char *sf_pattern_regex(enum sf_pattern p);
 /* What the pattern means, for messages: "1-48 letters, digits and ...". */
 const char *sf_pattern_describe(enum sf_pattern p);
 

@@ -413,15 +413,39 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 	}
 }
 
+/* FNV-1a, for the set of regular expressions already compiled once. */
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static bool
 check_regex(struct cv *cv, const struct sf_lstr *s, const char *path)
 {
+	struct regex_seen *e;
 	regex_t re;
-	int rc = regcomp(&re, s->s, REG_EXTENDED | REG_NOSUB);
+	uint32_t h = hash_str(s->s);
+	int rc;
 	char msg[128];
 
+	/* Generated configurations repeat their expectations; compiling each
+	 * distinct one once keeps validate fast on thousands of jobs. */
+	for (e = cv->regex_seen[h % SF_ARRAY_LEN(cv->regex_seen)]; e;
+	     e = e->next)
+		if (!strcmp(e->re, s->s))
+			return true;
+	rc = regcomp(&re, s->s, REG_EXTENDED | REG_NOSUB);
 	if (rc == 0) {
 		regfree(&re);
+		e = sf_arena_alloc(&cv->c->arena, sizeof(*e));
+		e->re = s->s;
+		e->next = cv->regex_seen[h % SF_ARRAY_LEN(cv->regex_seen)];
+		cv->regex_seen[h % SF_ARRAY_LEN(cv->regex_seen)] = e;
 		return true;
 	}
 	regerror(rc, &re, msg, sizeof(msg));

@@ -31,7 +31,7 @@ void *
 sf_arena_alloc(struct sf_arena *a, size_t n)
 {
 	struct sf_arena_block *b = a->head;
-	size_t align = sizeof(max_align_t);
+	size_t align = _Alignof(max_align_t);
 	void *p;
 
 	n = (n + align - 1) & ~(align - 1);
