@@ -4,7 +4,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "manifest/manifest.h"
+#include <regex.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifest/check.h"
+#include "util/fs.h"
 
 struct loaded {
 	struct sf_config *c;
@@ -343,6 +348,120 @@ test_empty_and_versionless(void **state)
 	unload(&l);
 }
 
+/* The hand-written matchers agree with the model's regular expressions. */
+static void
+test_patterns_match_their_regex(void **state)
+{
+	static const char *const samples[] = { "", "a", "A_1", "1a", "a-b",
+		"_x", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw",
+		"arn:aws:iam::123456789012:role/x", "arn:aws:iam:::role/x",
+		"arn:aws-cn:iam::123456789012:role/a/b",
+		"arn:aws:iam::12345678901:role/x", "arn:aws:iam::123456789012:role/",
+		"arn:aws-:iam::123456789012:role/x",
+		"arn:aws:iam::123456789012:user/x",
+		"subnet-0abc1234", "subnet-0abc12345", "subnet-0123456789abcdefg",
+		"subnet-0123456789abcdefgh", "sg-0abc12345", "sg-0abc_12345",
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:my/cert-AbC",
+		"arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x",
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:",
+		"arn:aws:secretsmanager:US:123456789012:secret:x",
+		"team", "a b.c:d/e=f+g@h-i", "tab\there", "bad!", "caf\xc3\xa9",
+		"us-west-2", "us-gov-west-1", "eu-central-1", "us-west", "usa-west-2",
+		"us--west-2", "us-west-2a", "a1-west-2" };
+	size_t p, i;
+
+	(void)state;
+	for (p = 0; p < PAT__COUNT; p++) {
+		regex_t re;
+
+		assert_int_equal(regcomp(&re, sf_pattern_regex((enum sf_pattern)p),
+				     REG_EXTENDED | REG_NOSUB),
+		    0);
+		for (i = 0; i < SF_ARRAY_LEN(samples); i++) {
+			bool want = regexec(&re, samples[i], 0, NULL, 0) == 0;
+
+			if (sf_pattern_match((enum sf_pattern)p, samples[i]) != want)
+				fail_msg("pattern %s and \"%s\": regex says %d",
+				    sf_pattern_regex((enum sf_pattern)p),
+				    samples[i], want);
+		}
+		regfree(&re);
+	}
+	/* The model's patterns are ECMAScript's, where . stops at a newline
+	 * (POSIX's does not, so this one is checked on its own). */
+	assert_false(sf_pattern_match(PAT_ROLE_ARN,
+	    "arn:aws:iam::123456789012:role/x\ny"));
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *p = sf_fs_join(dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+/* Names are unique across the files of a directory; files are read in
+ * name order and editor litter is skipped. */
+static void
+test_directory_of_files(void **state)
+{
+	char dir[] = "/tmp/sf-manifest-XXXXXX";
+	struct sf_config *c = NULL;
+	struct sf_diags d;
+	const struct sf_diag *g = NULL;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "b.yaml", "interpreters:\n  shared: {}\n  only_b: {}\n");
+	write_file(dir, "a.yml", "version: 1\ninterpreters:\n  shared: {}\n");
+	write_file(dir, ".hidden.yaml", "this: is: not: yaml\n");
+	write_file(dir, "c.yaml~", "nor: [this\n");
+	write_file(dir, "notes.txt", "ignored\n");
+	sf_diags_init(&d);
+	assert_int_equal(sf_manifest_load(dir, NULL, &c, &d), SF_EINVALID);
+	assert_int_equal(c->nsources, 2);
+	assert_true(sf_str_has_suffix(c->sources[0].path, "/a.yml"));
+	assert_int_equal(d.errors, 1);
+	g = &d.v[0];
+	assert_true(sf_str_has_suffix(g->pos.file, "/b.yaml"));
+	assert_int_equal(g->pos.line, 2);
+	assert_non_null(strstr(g->summary, "interpreter \"shared\" is declared "
+					   "twice; the first is at"));
+	assert_non_null(strstr(g->summary, "a.yml:3:3"));
+	assert_int_equal(c->ninterpreters, 2);
+	sf_diags_release(&d);
+	sf_config_free(c);
+
+	for (i = 0; i < 4; i++) {
+		static const char *const names[] = { "a.yml", "b.yaml",
+			".hidden.yaml", "c.yaml~" };
+		char *p = sf_fs_join(dir, names[i]);
+
+		unlink(p);
+		free(p);
+	}
+	/* Only notes.txt is left: no manifests is an error, not a crash. */
+	sf_diags_init(&d);
+	assert_int_equal(sf_manifest_load(dir, NULL, &c, &d), SF_EINVALID);
+	assert_non_null(strstr(d.v[0].summary, "no manifests here"));
+	sf_diags_release(&d);
+	sf_config_free(c);
+	{
+		char *p = sf_fs_join(dir, "notes.txt");
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -354,6 +473,8 @@ main(void)
 		cmocka_unit_test(test_unsupported_yaml),
 		cmocka_unit_test(test_deep_nesting_is_an_error),
 		cmocka_unit_test(test_empty_and_versionless),
+		cmocka_unit_test(test_patterns_match_their_regex),
+		cmocka_unit_test(test_directory_of_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
