@@ -118,6 +118,14 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 
 /* ---- interpreters ---- */
 
+static int
+cmp_tag(const void *a, const void *b)
+{
+	const struct sf_tag *x = a, *y = b;
+
+	return strcmp(x->key.s, y->key.s);
+}
+
 static void
 convert_tags(struct cv *cv, struct node *n, const char *path,
     struct sf_interpreter *it)
@@ -174,14 +182,8 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		}
 		it->tags[it->ntags++] = t;
 	}
-}
-
-static int
-cmp_tag(const void *a, const void *b)
-{
-	const struct sf_tag *x = a, *y = b;
-
-	return strcmp(x->key.s, y->key.s);
+	if (it->ntags > 1)
+		qsort(it->tags, it->ntags, sizeof(*it->tags), cmp_tag);
 }
 
 static void
@@ -295,7 +297,6 @@ convert_interpreter(struct cv *cv, struct node_pair *pr, struct sf_interpreter *
 	}
 	if ((v = get(n, "tags"))) {
 		convert_tags(cv, v, SUB("tags"), it);
-		qsort(it->tags, it->ntags, sizeof(*it->tags), cmp_tag);
 		free(p);
 	}
 	if ((v = get(n, "prevent_destroy"))) {
@@ -860,7 +861,8 @@ sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
 		out++;
 	}
 #undef NAME
-	memcpy(base, tmp, out * sz);
+	if (out)
+		memcpy(base, tmp, out * sz);
 	free(tmp);
 	free(o);
 	return out;

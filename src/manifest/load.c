@@ -187,7 +187,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 			names[n++] = sf_fs_join(path, de->d_name);
 		}
 		closedir(d);
-		qsort(names, n, sizeof(*names), cmp_str);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), cmp_str);
 		for (i = 0; i < n; i++) {
 			if (sf_fs_is_dir(names[i])) {
 				free(names[i]);
