@@ -99,6 +99,11 @@ let validate;
       // strict: unknown keywords, ignored keywords, types that do not fit the
       // keywords and `required` of undefined properties are all errors.
       const ajv = new Ajv2020({ strict: true, allErrors: true });
+      // Annotations that VS Code's JSON language service and
+      // yaml-language-server read (error texts, completion help, snippets).
+      ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+      ajv.addKeyword({ keyword: 'enumDescriptions', schemaType: 'array' });
+      ajv.addKeyword({ keyword: 'defaultSnippets', schemaType: 'array' });
       validate = ajv.compile(schema);
       if (schema.$id !== SCHEMA_ID) throw new Error(`$id is ${schema.$id}, want ${SCHEMA_ID}`);
       if (want('schema')) ok('schema compiles in strict mode');
