@@ -17,21 +17,20 @@ struct sf_cmd {
 int sf_cli_main(int argc, char **argv);
 
 /* Exit statuses. */
-#define SF_EXIT_OK 0
-#define SF_EXIT_ERROR 1
+#define SF_EXIT_OK      0
+#define SF_EXIT_ERROR   1
 #define SF_EXIT_CHANGES 2 /* plan --detailed-exitcode */
 
 /* Print `sandform: error: [where: ]msg` for err and return SF_EXIT_ERROR. */
 int sf_cli_report(const struct sf_err *err);
 /* For a usage mistake: the message, a pointer to --help, exit status 1. */
-int sf_cli_usage_error(const char *cmd, const char *fmt, ...)
-    SF_PRINTF(2, 3);
+int sf_cli_usage_error(const char *cmd, const char *fmt, ...) SF_PRINTF(2, 3);
 /* Whether to colour a stream: a TTY and NO_COLOR unset. */
 bool sf_cli_color(FILE *f);
 
 /* Diagnostics (diagout.c). */
 void sf_diag_print_text(FILE *f, const struct sf_diags *d,
-    const struct sf_config *c, bool color);
+                        const struct sf_config *c, bool color);
 /* terraform validate -json's shape; returns the JSON text (caller frees). */
 char *sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c);
 

@@ -50,20 +50,21 @@ cmd_validate(int argc, char **argv)
 			break;
 		case ':':
 			free(vars);
-			return sf_cli_usage_error("validate",
-			    "%s needs a value", argv[optind - 1]);
+			return sf_cli_usage_error(
+			    "validate", "%s needs a value", argv[optind - 1]);
 		default:
 			free(vars);
 			return sf_cli_usage_error("validate",
-			    "unknown option \"%s\"", argv[optind - 1]);
+			                          "unknown option \"%s\"",
+			                          argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		dir = argv[optind++];
 	if (optind < argc) {
 		free(vars);
-		return sf_cli_usage_error("validate",
-		    "unexpected argument \"%s\"", argv[optind]);
+		return sf_cli_usage_error(
+		    "validate", "unexpected argument \"%s\"", argv[optind]);
 	}
 
 	memset(&opts, 0, sizeof(opts));
@@ -82,12 +83,13 @@ cmd_validate(int argc, char **argv)
 	if (!json && rc == SF_OK)
 		printf("Success! The configuration is valid: %zu "
 		       "interpreter%s, %zu job%s.\n",
-		    c->ninterpreters, c->ninterpreters == 1 ? "" : "s",
-		    c->njobs, c->njobs == 1 ? "" : "s");
+		       c->ninterpreters, c->ninterpreters == 1 ? "" : "s",
+		       c->njobs, c->njobs == 1 ? "" : "s");
 	else if (!json)
-		fprintf(stderr, "sandform: error: %s: %zu error%s in the "
-				"configuration\n",
-		    dir, d.errors, d.errors == 1 ? "" : "s");
+		fprintf(stderr,
+		        "sandform: error: %s: %zu error%s in the "
+		        "configuration\n",
+		        dir, d.errors, d.errors == 1 ? "" : "s");
 	sf_diags_release(&d);
 	sf_config_free(c);
 	free(vars);

@@ -12,30 +12,56 @@
 #include "schedule/tz.h"
 #include "util/fs.h"
 
-static const char *const top_keys[] = { "version", "provider", "variables",
-	"interpreters", "jobs" };
-static const char *const provider_keys[] = { "target", "region", "profile",
-	"endpoint" };
-static const char *const interpreter_keys[] = { "description", "network",
-	"vpc", "execution_role_arn", "certificates", "tags",
-	"prevent_destroy" };
-static const char *const vpc_keys[] = { "subnets", "security_groups" };
-static const char *const job_keys[] = { "description", "interpreter",
-	"schedule", "timezone", "session_timeout", "timeout", "retries",
-	"starting_deadline", "concurrency", "jitter", "keep", "steps" };
-static const char *const keep_keys[] = { "succeeded", "failed" };
-static const char *const step_keys[] = { "name", "command", "code",
-	"language", "files", "fetch", "expect" };
-static const char *const file_keys[] = { "path", "text", "source" };
-static const char *const expect_keys[] = { "exit_code", "stdout", "stderr" };
+/*
+ * The keys of each kind of mapping, as X-macros: an enum to index the
+ * values check_keys finds, and the names it accepts, from one list.
+ */
+#define TOP_KEYS(X, p) \
+	X(p, version)  \
+	X(p, provider) X(p, variables) X(p, interpreters) X(p, jobs)
+#define PROVIDER_KEYS(X, p) \
+	X(p, target) X(p, region) X(p, profile) X(p, endpoint)
+#define INTERPRETER_KEYS(X, p)                                              \
+	X(p, description)                                                   \
+	X(p, network) X(p, vpc) X(p, execution_role_arn) X(p, certificates) \
+	    X(p, tags) X(p, prevent_destroy)
+#define VPC_KEYS(X, p) X(p, subnets) X(p, security_groups)
+#define JOB_KEYS(X, p)                                                        \
+	X(p, description)                                                     \
+	X(p, interpreter) X(p, schedule) X(p, timezone) X(p, session_timeout) \
+	    X(p, timeout) X(p, retries) X(p, starting_deadline)               \
+	        X(p, concurrency) X(p, jitter) X(p, keep) X(p, steps)
+#define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
+#define STEP_KEYS(X, p)                                              \
+	X(p, command)                                                \
+	X(p, code) X(p, files) X(p, fetch) X(p, name) X(p, language) \
+	    X(p, expect)
+#define FILE_KEYS(X, p)   X(p, path) X(p, text) X(p, source)
+#define EXPECT_KEYS(X, p) X(p, exit_code) X(p, stdout) X(p, stderr)
+
+#define KEY_ENUM(p, k) p##_##k,
+#define KEY_NAME(p, k) #k,
+#define DEFINE_KEYS(p, LIST)               \
+	enum { LIST(KEY_ENUM, p) p##__N }; \
+	static const char *const p##_names[] = { LIST(KEY_NAME, p) }
+
+DEFINE_KEYS(TOP, TOP_KEYS);
+DEFINE_KEYS(PROV, PROVIDER_KEYS);
+DEFINE_KEYS(INT, INTERPRETER_KEYS);
+DEFINE_KEYS(VPC, VPC_KEYS);
+DEFINE_KEYS(JOB, JOB_KEYS);
+DEFINE_KEYS(KEEP, KEEP_KEYS);
+DEFINE_KEYS(STEP, STEP_KEYS);
+DEFINE_KEYS(FILE, FILE_KEYS);
+DEFINE_KEYS(EXP, EXPECT_KEYS);
 
 static const char *const networks[] = { "SANDBOX", "PUBLIC", "VPC" };
-static const char *const languages[] = { "python", "javascript",
-	"typescript" };
+static const char *const languages[] = { "python", "javascript", "typescript" };
 static const char *const targets[] = { "local", "aws" };
 static const char *const concurrencies[] = { "forbid", "allow" };
 
-#define KEYS(a) (a), SF_ARRAY_LEN(a)
+#define KEYS(p)   p##_names, p##__N
+#define VALUES(a) (a), SF_ARRAY_LEN(a)
 
 struct gvar {
 	struct sf_variable v;
@@ -55,61 +81,52 @@ struct gathered {
 	bool provider_seen;
 };
 
-static struct node *
-get(const struct node *map, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < map->n; i++)
-		if (!map->pairs[i].skip && !strcmp(map->pairs[i].key->value, key))
-			return map->pairs[i].value;
-	return NULL;
-}
-
 /* ---- provider ---- */
 
 static void
 convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 {
+	struct node *k[PROV__N];
 	struct sf_provider *p = &cv->c->provider;
 	struct node *v;
 	int t;
 
 	if (g->provider_seen) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
-		    "keep provider: in one file of the configuration",
-		    "provider is already set in %s at line %u",
-		    g->provider_pos.file, g->provider_pos.line);
+		            "keep provider: in one file of the configuration",
+		            "provider is already set in %s at line %u",
+		            g->provider_pos.file, g->provider_pos.line);
 		return;
 	}
 	g->provider_seen = true;
 	g->provider_pos = n->pos;
 	if (!expect_map(cv, n, "provider"))
 		return;
-	check_keys(cv, n, "provider", KEYS(provider_keys));
+	check_keys(cv, n, "provider", KEYS(PROV), k);
 	p->set = true;
 	p->pos = n->pos;
-	if ((v = get(n, "target")) &&
-	    read_enum(cv, v, "provider.target", KEYS(targets), &t, NULL))
+	if ((v = k[PROV_target]) &&
+	    read_enum(cv, v, "provider.target", VALUES(targets), &t, NULL))
 		p->target = (enum sf_target)t;
-	if ((v = get(n, "region")) &&
+	if ((v = k[PROV_region]) &&
 	    read_str(cv, v, "provider.region", true, false, &p->region) &&
 	    !sf_pattern_match(PAT_REGION, p->region.s)) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-		    "provider.region \"%s\" is not %s", p->region.s,
-		    sf_pattern_describe(PAT_REGION));
+		            "provider.region \"%s\" is not %s", p->region.s,
+		            sf_pattern_describe(PAT_REGION));
 	}
-	if ((v = get(n, "profile")))
+	if ((v = k[PROV_profile]))
 		read_str(cv, v, "provider.profile", true, false, &p->profile);
-	if ((v = get(n, "endpoint")) &&
+	if ((v = k[PROV_endpoint]) &&
 	    read_str(cv, v, "provider.endpoint", true, false, &p->endpoint)) {
 		const char *e = p->endpoint.s, *host;
 
-		host = sf_str_has_prefix(e, "https://")	 ? e + 8
-		    : sf_str_has_prefix(e, "http://") ? e + 7
-						      : NULL;
+		host = sf_str_has_prefix(e, "https://")  ? e + 8
+		       : sf_str_has_prefix(e, "http://") ? e + 7
+		                                         : NULL;
 		if (!host || !*host || *host == '/' || strchr(e, ' '))
-			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "provider.endpoint must be an http:// or https:// "
 			    "URL with a host, not \"%s\"",
 			    e);
@@ -128,17 +145,17 @@ cmp_tag(const void *a, const void *b)
 
 static void
 convert_tags(struct cv *cv, struct node *n, const char *path,
-    struct sf_interpreter *it)
+             struct sf_interpreter *it)
 {
 	size_t i;
 
 	if (!expect_map(cv, n, path))
 		return;
-	check_keys(cv, n, path, NULL, 0);
+	check_keys(cv, n, path, NULL, 0, NULL);
 	if (n->n > SF_TAGS_MAX)
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		    "%s has %zu tags; AgentCore allows at most %d", path, n->n,
-		    SF_TAGS_MAX);
+		            "%s has %zu tags; AgentCore allows at most %d",
+		            path, n->n, SF_TAGS_MAX);
 	it->tags = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*it->tags));
 	for (i = 0; i < n->n; i++) {
 		struct node_pair *pr = &n->pairs[i];
@@ -152,13 +169,15 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		t.key.pos = pr->key->pos;
 		if (klen < 1 || klen > SF_TAG_KEY_MAX ||
 		    !sf_pattern_match(PAT_TAG, k)) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 			    "tag key \"%s\" must be 1-%d characters of %s", k,
 			    SF_TAG_KEY_MAX, sf_pattern_describe(PAT_TAG));
 			continue;
 		}
 		if (!strncasecmp(k, "aws:", 4)) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 			    "tag key \"%s\" uses the prefix aws:, which AWS "
 			    "reserves",
 			    k);
@@ -166,8 +185,8 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		}
 		{
 			char *p = sf_path_join(path, k);
-			bool ok = read_str(cv, pr->value, p, true, true,
-			    &t.value);
+			bool ok =
+			    read_str(cv, pr->value, p, true, true, &t.value);
 
 			free(p);
 			if (!ok)
@@ -175,7 +194,8 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		}
 		if (strlen(t.value.s) > SF_TAG_VALUE_MAX ||
 		    !sf_pattern_match(PAT_TAG, t.value.s)) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
 			    "tag value of \"%s\" must be 0-%d characters of %s",
 			    k, SF_TAG_VALUE_MAX, sf_pattern_describe(PAT_TAG));
 			continue;
@@ -188,8 +208,9 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 
 static void
 convert_vpc(struct cv *cv, struct node *n, const char *path,
-    struct sf_interpreter *it)
+            struct sf_interpreter *it)
 {
+	struct node *k[VPC__N];
 	struct node *v;
 	char *p;
 
@@ -197,22 +218,23 @@ convert_vpc(struct cv *cv, struct node *n, const char *path,
 	it->vpc_pos = n->pos;
 	if (!expect_map(cv, n, path))
 		return;
-	check_keys(cv, n, path, KEYS(vpc_keys));
+	check_keys(cv, n, path, KEYS(VPC), k);
 	p = sf_path_join(path, "subnets");
-	if ((v = get(n, "subnets")))
+	if ((v = k[VPC_subnets]))
 		read_str_list(cv, v, p, 1, SF_VPC_LIST_MAX, PAT_SUBNET, true,
-		    &it->subnets);
+		              &it->subnets);
 	else
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		    "%s needs subnets: a list of 1 to %d subnet ids", path,
-		    SF_VPC_LIST_MAX);
+		            "%s needs subnets: a list of 1 to %d subnet ids",
+		            path, SF_VPC_LIST_MAX);
 	free(p);
 	p = sf_path_join(path, "security_groups");
-	if ((v = get(n, "security_groups")))
+	if ((v = k[VPC_security_groups]))
 		read_str_list(cv, v, p, 1, SF_VPC_LIST_MAX, PAT_SECURITY_GROUP,
-		    true, &it->security_groups);
+		              true, &it->security_groups);
 	else
-		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &n->pos, NULL,
 		    "%s needs security_groups: a list of 1 to %d security "
 		    "group ids",
 		    path, SF_VPC_LIST_MAX);
@@ -220,8 +242,10 @@ convert_vpc(struct cv *cv, struct node *n, const char *path,
 }
 
 static void
-convert_interpreter(struct cv *cv, struct node_pair *pr, struct sf_interpreter *it)
+convert_interpreter(struct cv *cv, struct node_pair *pr,
+                    struct sf_interpreter *it)
 {
+	struct node *k[INT__N];
 	struct node *n = pr->value, *v;
 	char *path = sf_path_join("interpreters", pr->key->value), *p;
 	int e;
@@ -232,15 +256,17 @@ convert_interpreter(struct cv *cv, struct node_pair *pr, struct sf_interpreter *
 	it->pos = pr->key->pos;
 	it->network = SF_NET_SANDBOX;
 	if (!strcmp(it->name.s, SF_SYSTEM_INTERPRETER))
-		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &pr->key->pos,
 		    "jobs can use it without declaring it",
 		    "%s is AgentCore's built-in interpreter and cannot be "
 		    "declared",
 		    SF_SYSTEM_INTERPRETER);
 	else if (!sf_pattern_match(PAT_INTERPRETER_NAME, it->name.s))
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		    "invalid interpreter name \"%s\": use %s", it->name.s,
-		    sf_pattern_describe(PAT_INTERPRETER_NAME));
+		            "invalid interpreter name \"%s\": use %s",
+		            it->name.s,
+		            sf_pattern_describe(PAT_INTERPRETER_NAME));
 	if (n->kind == NODE_SCALAR && n->style == STYLE_PLAIN && !*n->value) {
 		/* "name:" with nothing under it: all defaults. */
 		free(path);
@@ -250,68 +276,71 @@ convert_interpreter(struct cv *cv, struct node_pair *pr, struct sf_interpreter *
 		free(path);
 		return;
 	}
-	check_keys(cv, n, path, KEYS(interpreter_keys));
+	check_keys(cv, n, path, KEYS(INT), k);
 
 #define SUB(key) (p = sf_path_join(path, key))
-	if ((v = get(n, "description"))) {
+	if ((v = k[INT_description])) {
 		if (read_str(cv, v, SUB("description"), true, false,
-			&it->description)) {
+		             &it->description)) {
 			size_t len = strlen(it->description.s);
 
 			if (len < 1 || len > SF_DESCRIPTION_MAX)
-				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+				sf_diag_add(
+				    cv->d, SF_SEV_ERROR, &v->pos, NULL,
 				    "%s must be 1 to %d characters long, not "
 				    "%zu",
 				    p, SF_DESCRIPTION_MAX, len);
 		}
 		free(p);
 	}
-	if ((v = get(n, "network"))) {
-		if (read_enum(cv, v, SUB("network"), KEYS(networks), &e,
-			&it->network_pos))
+	if ((v = k[INT_network])) {
+		if (read_enum(cv, v, SUB("network"), VALUES(networks), &e,
+		              &it->network_pos))
 			it->network = (enum sf_network)e;
 		free(p);
 	} else {
 		it->network_pos = it->pos;
 	}
-	if ((v = get(n, "vpc"))) {
+	if ((v = k[INT_vpc])) {
 		convert_vpc(cv, v, SUB("vpc"), it);
 		free(p);
 	}
-	if ((v = get(n, "execution_role_arn"))) {
+	if ((v = k[INT_execution_role_arn])) {
 		if (read_str(cv, v, SUB("execution_role_arn"), true, false,
-			&it->execution_role_arn) &&
+		             &it->execution_role_arn) &&
 		    (strlen(it->execution_role_arn.s) > SF_ROLE_ARN_MAX ||
-			!sf_pattern_match(PAT_ROLE_ARN,
-			    it->execution_role_arn.s)))
+		     !sf_pattern_match(PAT_ROLE_ARN, it->execution_role_arn.s)))
 			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-			    "%s \"%s\" is not %s", p, it->execution_role_arn.s,
-			    sf_pattern_describe(PAT_ROLE_ARN));
+			            "%s \"%s\" is not %s", p,
+			            it->execution_role_arn.s,
+			            sf_pattern_describe(PAT_ROLE_ARN));
 		free(p);
 	}
-	if ((v = get(n, "certificates"))) {
+	if ((v = k[INT_certificates])) {
 		read_str_list(cv, v, SUB("certificates"), 1,
-		    SF_CERTIFICATES_MAX, PAT_SECRET_ARN, true,
-		    &it->certificates);
+		              SF_CERTIFICATES_MAX, PAT_SECRET_ARN, true,
+		              &it->certificates);
 		free(p);
 	}
-	if ((v = get(n, "tags"))) {
+	if ((v = k[INT_tags])) {
 		convert_tags(cv, v, SUB("tags"), it);
 		free(p);
 	}
-	if ((v = get(n, "prevent_destroy"))) {
+	if ((v = k[INT_prevent_destroy])) {
 		read_bool(cv, v, SUB("prevent_destroy"), &it->prevent_destroy);
 		free(p);
 	}
 #undef SUB
 
 	if (it->network == SF_NET_VPC && !it->has_vpc)
-		sf_diag_add(cv->d, SF_SEV_ERROR, &it->network_pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &it->network_pos, NULL,
 		    "%s: network VPC needs a vpc: block with subnets and "
 		    "security_groups",
 		    path);
 	else if (it->has_vpc && it->network != SF_NET_VPC)
-		sf_diag_add(cv->d, SF_SEV_ERROR, &it->vpc_pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &it->vpc_pos, NULL,
 		    "%s: vpc: is only for network VPC, and this interpreter's "
 		    "network is %s",
 		    path, sf_network_name(it->network));
@@ -326,7 +355,8 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 	const char *p = s->s, *seg;
 
 	if (!*p || *p == '/') {
-		sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &s->pos, NULL,
 		    "%s \"%s\" must be a relative path inside the session's "
 		    "workspace",
 		    path, p);
@@ -337,9 +367,9 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 			seg++;
 		if (!strncmp(seg, "..", 2) && (seg[2] == '/' || !seg[2])) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos, NULL,
-			    "%s \"%s\" must stay inside the session's "
-			    "workspace (no .. segments)",
-			    path, p);
+			            "%s \"%s\" must stay inside the session's "
+			            "workspace (no .. segments)",
+			            path, p);
 			return false;
 		}
 	}
@@ -348,7 +378,7 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 
 static void
 convert_files(struct cv *cv, struct node *n, const char *path,
-    struct sf_step *st)
+              struct sf_step *st)
 {
 	size_t i;
 
@@ -356,12 +386,12 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 		return;
 	if (!n->n) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		    "%s needs at least one file", path);
+		            "%s needs at least one file", path);
 		return;
 	}
 	st->files = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*st->files));
 	for (i = 0; i < n->n; i++) {
-		struct node *f = n->items[i], *v;
+		struct node *f = n->items[i], *v, *k[FILE__N];
 		struct sf_file *out = &st->files[st->nfiles];
 		char *fp = sf_xasprintf("%s[%zu]", path, i), *p;
 		bool ok = true;
@@ -370,34 +400,34 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 			free(fp);
 			continue;
 		}
-		check_keys(cv, f, fp, KEYS(file_keys));
+		check_keys(cv, f, fp, KEYS(FILE), k);
 		p = sf_path_join(fp, "path");
-		if ((v = get(f, "path")))
+		if ((v = k[FILE_path]))
 			ok = read_str(cv, v, p, true, false, &out->path) &&
-			    check_workspace_path(cv, &out->path, p);
+			     check_workspace_path(cv, &out->path, p);
 		else {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &f->pos, NULL,
-			    "%s needs a path", fp);
+			            "%s needs a path", fp);
 			ok = false;
 		}
 		free(p);
 		p = sf_path_join(fp, "text");
-		if ((v = get(f, "text")))
+		if ((v = k[FILE_text]))
 			ok &= read_str(cv, v, p, true, true, &out->text);
 		free(p);
 		p = sf_path_join(fp, "source");
-		if ((v = get(f, "source")) &&
+		if ((v = k[FILE_source]) &&
 		    read_str(cv, v, p, true, false, &out->source)) {
 			char *full = out->source.s[0] == '/'
-			    ? sf_xstrdup(out->source.s)
-			    : sf_fs_join(cv->dir, out->source.s);
+			                 ? sf_xstrdup(out->source.s)
+			                 : sf_fs_join(cv->dir, out->source.s);
 			struct stat sb;
 
 			if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
-				    "source is read relative to the "
-				    "manifest's directory",
-				    "%s: no such file \"%s\"", p, full);
+				            "source is read relative to the "
+				            "manifest's directory",
+				            "%s: no such file \"%s\"", p, full);
 				ok = false;
 			}
 			free(full);
@@ -405,7 +435,8 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 		free(p);
 		if ((out->text.s != NULL) == (out->source.s != NULL)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &f->pos, NULL,
-			    "%s needs exactly one of text or source", fp);
+			            "%s needs exactly one of text or source",
+			            fp);
 			ok = false;
 		}
 		if (ok)
@@ -451,34 +482,35 @@ check_regex(struct cv *cv, const struct sf_lstr *s, const char *path)
 	}
 	regerror(rc, &re, msg, sizeof(msg));
 	sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos,
-	    "a POSIX extended regular expression is expected",
-	    "%s is not a valid regular expression: %s", path, msg);
+	            "a POSIX extended regular expression is expected",
+	            "%s is not a valid regular expression: %s", path, msg);
 	return false;
 }
 
 static void
 convert_expect(struct cv *cv, struct node *n, const char *path,
-    struct sf_step *st)
+               struct sf_step *st)
 {
+	struct node *k[EXP__N];
 	struct node *v;
 	char *p;
 
 	st->has_expect = true;
 	if (!expect_map(cv, n, path))
 		return;
-	check_keys(cv, n, path, KEYS(expect_keys));
-	if ((v = get(n, "exit_code"))) {
+	check_keys(cv, n, path, KEYS(EXP), k);
+	if ((v = k[EXP_exit_code])) {
 		p = sf_path_join(path, "exit_code");
 		read_int(cv, v, p, 0, 255, &st->expect.exit_code);
 		free(p);
 	}
-	if ((v = get(n, "stdout"))) {
+	if ((v = k[EXP_stdout])) {
 		p = sf_path_join(path, "stdout");
 		if (read_str(cv, v, p, true, true, &st->expect.stdout_re))
 			check_regex(cv, &st->expect.stdout_re, p);
 		free(p);
 	}
-	if ((v = get(n, "stderr"))) {
+	if ((v = k[EXP_stderr])) {
 		p = sf_path_join(path, "stderr");
 		if (read_str(cv, v, p, true, true, &st->expect.stderr_re))
 			check_regex(cv, &st->expect.stderr_re, p);
@@ -488,10 +520,11 @@ convert_expect(struct cv *cv, struct node *n, const char *path,
 
 static void
 convert_step(struct cv *cv, struct node *n, const char *path,
-    struct sf_step *st)
+             struct sf_step *st)
 {
+	struct node *k[STEP__N];
 	static const char *const actions[] = { "command", "code", "files",
-		"fetch" };
+		                               "fetch" };
 	struct node *v, *action = NULL;
 	const char *first = NULL;
 	size_t i;
@@ -502,12 +535,13 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 	st->pos = n->pos;
 	if (!expect_map(cv, n, path))
 		return;
-	check_keys(cv, n, path, KEYS(step_keys));
+	check_keys(cv, n, path, KEYS(STEP), k);
 	for (i = 0; i < SF_ARRAY_LEN(actions); i++) {
-		if (!(v = get(n, actions[i])))
+		if (!(v = k[STEP_command + i]))
 			continue;
 		if (action) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &v->pos,
 			    "split them into two steps",
 			    "%s has both %s and %s; a step does exactly one "
 			    "thing",
@@ -519,7 +553,8 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 		st->kind = (enum sf_step_kind)i;
 	}
 	if (!action) {
-		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &n->pos, NULL,
 		    "%s has no action; give one of command, code, files or "
 		    "fetch",
 		    path);
@@ -532,7 +567,7 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 		if (read_str(cv, action, p, true, false, &st->text) &&
 		    !*st->text.s)
 			sf_diag_add(cv->d, SF_SEV_ERROR, &action->pos, NULL,
-			    "%s is empty", p);
+			            "%s is empty", p);
 		break;
 	case SF_STEP_FILES:
 		convert_files(cv, action, p, st);
@@ -544,25 +579,27 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 		break;
 	}
 	free(p);
-	if ((v = get(n, "name"))) {
+	if ((v = k[STEP_name])) {
 		p = sf_path_join(path, "name");
 		read_str(cv, v, p, true, true, &st->name);
 		free(p);
 	}
-	if ((v = get(n, "language"))) {
+	if ((v = k[STEP_language])) {
 		p = sf_path_join(path, "language");
 		if (st->kind != SF_STEP_CODE)
-			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "%s is only for code steps, and this is a %s step",
 			    p, first);
-		else if (read_enum(cv, v, p, KEYS(languages), &e, NULL))
+		else if (read_enum(cv, v, p, VALUES(languages), &e, NULL))
 			st->language = (enum sf_language)e;
 		free(p);
 	}
-	if ((v = get(n, "expect"))) {
+	if ((v = k[STEP_expect])) {
 		p = sf_path_join(path, "expect");
 		if (st->kind == SF_STEP_FILES || st->kind == SF_STEP_FETCH)
-			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "%s is only for command and code steps, and this "
 			    "is a %s step",
 			    p, first);
@@ -588,7 +625,7 @@ pos_in_scalar(const struct node *n, size_t off, size_t len)
 
 static void
 convert_schedule(struct cv *cv, struct node *v, const char *path,
-    struct sf_job *j)
+                 struct sf_job *j)
 {
 	struct sf_sched_error se;
 
@@ -597,11 +634,13 @@ convert_schedule(struct cv *cv, struct node *v, const char *path,
 	memset(&se, 0, sizeof(se));
 	if (sf_schedule_parse(j->schedule_text.s, &j->schedule, &se) != SF_OK) {
 		/* A precise column only when the text was not interpolated. */
-		struct sf_pos pos = strcmp(v->value, j->schedule_text.s)
-		    ? v->pos
-		    : pos_in_scalar(v, se.offset, se.length);
+		struct sf_pos pos =
+		    strcmp(v->value, j->schedule_text.s)
+		        ? v->pos
+		        : pos_in_scalar(v, se.offset, se.length);
 
-		sf_diag_add(cv->d, SF_SEV_ERROR, &pos,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &pos,
 		    "schedules are 5-field cron, cron(...), rate(...), "
 		    "every N (m|h|d) or @hourly/@daily/@weekly/@monthly",
 		    "%s: %s", path, se.msg);
@@ -612,6 +651,7 @@ convert_schedule(struct cv *cv, struct node *v, const char *path,
 static void
 convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 {
+	struct node *k[JOB__N];
 	struct node *n = pr->value, *v;
 	char *path = sf_path_join("jobs", pr->key->value), *p;
 	int e;
@@ -628,116 +668,120 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 	j->timezone.pos = j->pos;
 	if (!sf_pattern_match(PAT_JOB_NAME, j->name.s))
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		    "invalid job name \"%s\": use %s", j->name.s,
-		    sf_pattern_describe(PAT_JOB_NAME));
+		            "invalid job name \"%s\": use %s", j->name.s,
+		            sf_pattern_describe(PAT_JOB_NAME));
 	if (!expect_map(cv, n, path)) {
 		free(path);
 		return;
 	}
-	check_keys(cv, n, path, KEYS(job_keys));
+	check_keys(cv, n, path, KEYS(JOB), k);
 
 #define SUB(key) (p = sf_path_join(path, key))
-	if ((v = get(n, "description"))) {
+	if ((v = k[JOB_description])) {
 		read_str(cv, v, SUB("description"), true, false,
-		    &j->description);
+		         &j->description);
 		free(p);
 	}
-	if ((v = get(n, "interpreter"))) {
+	if ((v = k[JOB_interpreter])) {
 		read_str(cv, v, SUB("interpreter"), true, false,
-		    &j->interpreter);
+		         &j->interpreter);
 		free(p);
 	} else {
-		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 		    "%s needs an interpreter: one of the interpreters, or %s",
 		    path, SF_SYSTEM_INTERPRETER);
 	}
-	if ((v = get(n, "schedule"))) {
+	if ((v = k[JOB_schedule])) {
 		convert_schedule(cv, v, SUB("schedule"), j);
 		free(p);
 	}
-	if ((v = get(n, "timezone"))) {
+	if ((v = k[JOB_timezone])) {
 		if (read_str(cv, v, SUB("timezone"), true, false,
-			&j->timezone)) {
+		             &j->timezone)) {
 			const struct sf_tz *tz;
 			struct sf_err err;
 
 			if (sf_tz_load(j->timezone.s, &tz, &err) != SF_OK)
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
-				    "time zones are IANA names such as "
-				    "America/New_York or UTC",
-				    "%s: unknown time zone \"%s\"", p,
-				    j->timezone.s);
+				            "time zones are IANA names such as "
+				            "America/New_York or UTC",
+				            "%s: unknown time zone \"%s\"", p,
+				            j->timezone.s);
 		}
 		free(p);
 	}
-	if ((v = get(n, "session_timeout"))) {
+	if ((v = k[JOB_session_timeout])) {
 		read_duration(cv, v, SUB("session_timeout"),
-		    SF_SESSION_TIMEOUT_MIN, SF_SESSION_TIMEOUT_MAX,
-		    &j->session_timeout);
+		              SF_SESSION_TIMEOUT_MIN, SF_SESSION_TIMEOUT_MAX,
+		              &j->session_timeout);
 		free(p);
 	}
-	if ((v = get(n, "timeout"))) {
+	if ((v = k[JOB_timeout])) {
 		read_duration(cv, v, SUB("timeout"), 1, 7 * 86400, &j->timeout);
 		free(p);
 	}
-	if ((v = get(n, "retries"))) {
+	if ((v = k[JOB_retries])) {
 		read_int(cv, v, SUB("retries"), 0, 10, &j->retries);
 		free(p);
 	}
-	if ((v = get(n, "starting_deadline"))) {
+	if ((v = k[JOB_starting_deadline])) {
 		read_duration(cv, v, SUB("starting_deadline"), 1, 366 * 86400,
-		    &j->starting_deadline);
+		              &j->starting_deadline);
 		free(p);
 	}
-	if ((v = get(n, "jitter"))) {
+	if ((v = k[JOB_jitter])) {
 		read_duration(cv, v, SUB("jitter"), 0, 3600, &j->jitter);
 		free(p);
 	}
-	if ((v = get(n, "concurrency"))) {
-		if (read_enum(cv, v, SUB("concurrency"), KEYS(concurrencies), &e,
-			NULL))
+	if ((v = k[JOB_concurrency])) {
+		if (read_enum(cv, v, SUB("concurrency"), VALUES(concurrencies),
+		              &e, NULL))
 			j->concurrency = (enum sf_concurrency)e;
 		free(p);
 	}
-	if ((v = get(n, "keep"))) {
+	if ((v = k[JOB_keep])) {
 		if (expect_map(cv, v, SUB("keep"))) {
-			struct node *k;
+			struct node *kk[KEEP__N], *kv;
 			char *kp;
 
-			check_keys(cv, v, p, KEYS(keep_keys));
-			if ((k = get(v, "succeeded"))) {
+			check_keys(cv, v, p, KEYS(KEEP), kk);
+			if ((kv = kk[KEEP_succeeded])) {
 				kp = sf_path_join(p, "succeeded");
-				read_int(cv, k, kp, 0, 1000, &j->keep_succeeded);
+				read_int(cv, kv, kp, 0, 1000,
+				         &j->keep_succeeded);
 				free(kp);
 			}
-			if ((k = get(v, "failed"))) {
+			if ((kv = kk[KEEP_failed])) {
 				kp = sf_path_join(p, "failed");
-				read_int(cv, k, kp, 0, 1000, &j->keep_failed);
+				read_int(cv, kv, kp, 0, 1000, &j->keep_failed);
 				free(kp);
 			}
 		}
 		free(p);
 	}
-	if ((v = get(n, "steps"))) {
+	if ((v = k[JOB_steps])) {
 		if (expect_seq(cv, v, SUB("steps"))) {
 			if (!v->n)
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-				    "%s is empty; a job needs at least one step",
-				    p);
+				            "%s is empty; a job needs at least "
+				            "one step",
+				            p);
 			j->steps = sf_arena_alloc(&cv->c->arena,
-			    v->n * sizeof(*j->steps));
+			                          v->n * sizeof(*j->steps));
 			for (i = 0; i < v->n; i++) {
 				char *sp = sf_xasprintf("%s[%zu]", p, i);
 
 				convert_step(cv, v->items[i], sp,
-				    &j->steps[j->nsteps++]);
+				             &j->steps[j->nsteps++]);
 				free(sp);
 			}
 		}
 		free(p);
 	} else {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		    "%s needs steps: a list of at least one step", path);
+		            "%s needs steps: a list of at least one step",
+		            path);
 	}
 #undef SUB
 	free(path);
@@ -752,7 +796,7 @@ gather_variables(struct cv *cv, struct node *n, struct gathered *g)
 
 	if (!expect_map(cv, n, "variables"))
 		return;
-	check_keys(cv, n, "variables", NULL, 0);
+	check_keys(cv, n, "variables", NULL, 0, NULL);
 	for (i = 0; i < n->n; i++) {
 		struct node_pair *pr = &n->pairs[i];
 		struct gvar *v;
@@ -761,9 +805,9 @@ gather_variables(struct cv *cv, struct node *n, struct gathered *g)
 			continue;
 		if (!sf_pattern_match(PAT_VARIABLE_NAME, pr->key->value)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-			    "invalid variable name \"%s\": use %s",
-			    pr->key->value,
-			    sf_pattern_describe(PAT_VARIABLE_NAME));
+			            "invalid variable name \"%s\": use %s",
+			            pr->key->value,
+			            sf_pattern_describe(PAT_VARIABLE_NAME));
 			continue;
 		}
 		if (pr->value->kind != NODE_SCALAR ||
@@ -772,9 +816,9 @@ gather_variables(struct cv *cv, struct node *n, struct gathered *g)
 
 			describe_node(&got, pr->value);
 			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
-			    "variables.%s must be a string, number or "
-			    "boolean, not %s",
-			    pr->key->value, got.buf);
+			            "variables.%s must be a string, number or "
+			            "boolean, not %s",
+			            pr->key->value, got.buf);
 			sf_buf_release(&got);
 			continue;
 		}
@@ -796,13 +840,14 @@ check_version(struct cv *cv, struct node *n, struct gathered *g)
 	if (n->kind == NODE_SCALAR && n->style == STYLE_PLAIN &&
 	    strstr(n->value, "${")) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		    "version cannot use interpolation");
+		            "version cannot use interpolation");
 		return;
 	}
 	if (!read_int(cv, n, "version", INT32_MIN, INT32_MAX, &v))
 		return;
 	if (v.v != SF_MANIFEST_VERSION)
-		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
+		sf_diag_add(
+		    cv->d, SF_SEV_ERROR, &n->pos,
 		    "a newer sandform may read it; see docs/manifest.md",
 		    "unsupported manifest version %lld; this sandform reads "
 		    "version %d",
@@ -831,13 +876,13 @@ cmp_ordered(const void *a, const void *b)
  */
 static size_t
 sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
-    const char *what)
+            const char *what)
 {
 	struct ordered *o = sf_xmalloc((n ? n : 1) * sizeof(*o));
 	char *tmp = sf_xmalloc((n ? n : 1) * sz);
 	size_t i, out = 0;
 
-#define NAME(ix) ((const struct sf_lstr *)((char *)base + (ix) * sz + off))
+#define NAME(ix) ((const struct sf_lstr *)((char *)base + (ix)*sz + off))
 	for (i = 0; i < n; i++) {
 		o[i].ix = i;
 		o[i].name = NAME(i)->s;
@@ -848,7 +893,8 @@ sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
 			const struct sf_lstr *first = NAME(o[i - 1].ix);
 			const struct sf_lstr *dup = NAME(o[i].ix);
 
-			sf_diag_add(cv->d, SF_SEV_ERROR, &dup->pos,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, &dup->pos,
 			    "names are unique across all files of a "
 			    "configuration",
 			    "%s \"%s\" is declared twice; the first is at "
@@ -870,7 +916,7 @@ sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
 
 static void
 apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
-    struct sf_variable *vars, size_t nvars)
+                    struct sf_variable *vars, size_t nvars)
 {
 	size_t i, k;
 
@@ -880,7 +926,7 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 
 		if (!eq || eq == arg) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, NULL, NULL,
-			    "--var \"%s\": expected NAME=VALUE", arg);
+			            "--var \"%s\": expected NAME=VALUE", arg);
 			continue;
 		}
 		nlen = (size_t)(eq - arg);
@@ -889,7 +935,8 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 			    !memcmp(vars[k].name.s, arg, nlen))
 				break;
 		if (k == nvars) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, NULL,
+			sf_diag_add(
+			    cv->d, SF_SEV_ERROR, NULL,
 			    "declare it under variables: first",
 			    "--var %.*s: no variable \"%.*s\" is declared in "
 			    "the configuration",
@@ -904,13 +951,13 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 /* Sort the variables, give them their values, then --var on top. */
 static void
 resolve_variables(struct cv *cv, const struct sf_manifest_opts *opts,
-    struct gathered *g)
+                  struct gathered *g)
 {
 	size_t i, n;
 	struct sf_variable *vars;
 
 	n = sort_unique(cv, g->vars, g->nvars, sizeof(*g->vars),
-	    offsetof(struct gvar, v.name), "variable");
+	                offsetof(struct gvar, v.name), "variable");
 	vars = sf_xcalloc(n ? n : 1, sizeof(*vars));
 	cv->ic.allow_vars = false;
 	for (i = 0; i < n; i++) {
@@ -920,7 +967,7 @@ resolve_variables(struct cv *cv, const struct sf_manifest_opts *opts,
 		    sf_arena_strdup(&cv->c->arena, g->vars[i].v.name.s);
 		vars[i].name.pos = g->vars[i].v.name.pos;
 		if (!read_str(cv, g->vars[i].node, p, true, true,
-			&vars[i].value))
+		              &vars[i].value))
 			vars[i].value.s = "";
 		free(p);
 	}
@@ -947,8 +994,8 @@ check_references(struct cv *cv)
 		    sf_config_interpreter(c, want))
 			continue;
 		if (c->ninterpreters && c->ninterpreters <= 1000) {
-			const char **names = sf_xmalloc(
-			    c->ninterpreters * sizeof(*names));
+			const char **names =
+			    sf_xmalloc(c->ninterpreters * sizeof(*names));
 			const char *near;
 			size_t k;
 
@@ -958,27 +1005,28 @@ check_references(struct cv *cv)
 			free(names);
 			if (near) {
 				sf_diag_add(cv->d, SF_SEV_ERROR,
-				    &j->interpreter.pos, NULL,
-				    "jobs.%s.interpreter \"%s\" is not "
-				    "declared; did you mean \"%s\"?",
-				    j->name.s, want, near);
+				            &j->interpreter.pos, NULL,
+				            "jobs.%s.interpreter \"%s\" is not "
+				            "declared; did you mean \"%s\"?",
+				            j->name.s, want, near);
 				continue;
 			}
 		}
 		sf_diag_add(cv->d, SF_SEV_ERROR, &j->interpreter.pos,
-		    "declare it under interpreters:, or use the built-in "
-		    SF_SYSTEM_INTERPRETER,
-		    "jobs.%s.interpreter \"%s\" is not declared", j->name.s,
-		    want);
+		            "declare it under interpreters:, or use the "
+		            "built-in " SF_SYSTEM_INTERPRETER,
+		            "jobs.%s.interpreter \"%s\" is not declared",
+		            j->name.s, want);
 	}
 }
 
 int
 sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
-    const struct sf_manifest_opts *opts, struct sf_diags *diags)
+           const struct sf_manifest_opts *opts, struct sf_diags *diags)
 {
 	struct cv cv;
 	struct gathered g;
+	struct node **k;
 	size_t f, i;
 	size_t errors_before = diags->errors;
 
@@ -998,13 +1046,14 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		struct node *v;
 
 		if (!root || (root->kind == NODE_SCALAR &&
-				 root->style == STYLE_PLAIN && !*root->value))
+		              root->style == STYLE_PLAIN && !*root->value))
 			continue; /* an empty file */
 		if (root->kind != NODE_MAP) {
 			struct sf_buf got = SF_BUF_INIT;
 
 			describe_node(&got, root);
-			sf_diag_add(diags, SF_SEV_ERROR, &root->pos,
+			sf_diag_add(
+			    diags, SF_SEV_ERROR, &root->pos,
 			    "a manifest is a mapping with version, provider, "
 			    "variables, interpreters and jobs",
 			    "the top level of a manifest must be a mapping, "
@@ -1014,10 +1063,11 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 			files[f].root = NULL;
 			continue;
 		}
-		check_keys(&cv, root, "the top level", KEYS(top_keys));
-		if ((v = get(root, "version")))
+		check_keys(&cv, root, "the top level", KEYS(TOP), files[f].top);
+		k = files[f].top;
+		if ((v = k[TOP_version]))
 			check_version(&cv, v, &g);
-		if ((v = get(root, "variables")))
+		if ((v = k[TOP_variables]))
 			gather_variables(&cv, v, &g);
 	}
 	if (!g.version_seen && nfiles) {
@@ -1025,7 +1075,8 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 
 		memset(&pos, 0, sizeof(pos));
 		pos.file = files[0].path;
-		sf_diag_add(diags, SF_SEV_ERROR, &pos,
+		sf_diag_add(
+		    diags, SF_SEV_ERROR, &pos,
 		    "the first line of a manifest is usually version: 1",
 		    "no file of the configuration sets version: 1");
 	}
@@ -1037,39 +1088,40 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 
 		if (!root || root->kind != NODE_MAP)
 			continue;
+		k = files[f].top;
 		cv.dir = files[f].dir;
-		if ((v = get(root, "provider")))
+		if ((v = k[TOP_provider]))
 			convert_provider(&cv, v, &g);
-		if ((v = get(root, "interpreters")) &&
+		if ((v = k[TOP_interpreters]) &&
 		    expect_map(&cv, v, "interpreters")) {
-			check_keys(&cv, v, "interpreters", NULL, 0);
+			check_keys(&cv, v, "interpreters", NULL, 0, NULL);
 			for (i = 0; i < v->n; i++) {
 				if (v->pairs[i].skip)
 					continue;
 				SF_ALLOC_GROW(g.interps, g.ninterps + 1,
-				    g.ainterps);
+				              g.ainterps);
 				convert_interpreter(&cv, &v->pairs[i],
-				    &g.interps[g.ninterps++]);
+				                    &g.interps[g.ninterps++]);
 			}
 		}
-		if ((v = get(root, "jobs")) && expect_map(&cv, v, "jobs")) {
-			check_keys(&cv, v, "jobs", NULL, 0);
+		if ((v = k[TOP_jobs]) && expect_map(&cv, v, "jobs")) {
+			check_keys(&cv, v, "jobs", NULL, 0, NULL);
 			for (i = 0; i < v->n; i++) {
 				if (v->pairs[i].skip)
 					continue;
 				SF_ALLOC_GROW(g.jobs, g.njobs + 1, g.ajobs);
 				convert_job(&cv, &v->pairs[i],
-				    &g.jobs[g.njobs++]);
+				            &g.jobs[g.njobs++]);
 			}
 		}
 	}
 
-	c->ninterpreters = sort_unique(&cv, g.interps, g.ninterps,
-	    sizeof(*g.interps), offsetof(struct sf_interpreter, name),
-	    "interpreter");
+	c->ninterpreters =
+	    sort_unique(&cv, g.interps, g.ninterps, sizeof(*g.interps),
+	                offsetof(struct sf_interpreter, name), "interpreter");
 	c->interpreters = g.interps;
 	c->njobs = sort_unique(&cv, g.jobs, g.njobs, sizeof(*g.jobs),
-	    offsetof(struct sf_job, name), "job");
+	                       offsetof(struct sf_job, name), "job");
 	c->jobs = g.jobs;
 	check_references(&cv);
 

@@ -35,7 +35,8 @@ struct node {
  * any error was added.
  */
 struct node *sf_yaml_parse(struct sf_arena *arena, const char *file,
-    const char *data, size_t len, struct sf_diags *diags, bool *ok);
+                           const char *data, size_t len, struct sf_diags *diags,
+                           bool *ok);
 
 /* ${var.X} / ${env.X} / $${ expansion. */
 struct interp_ctx {
@@ -51,17 +52,18 @@ struct interp_ctx {
  * at pos. *changed tells whether anything was substituted.
  */
 int sf_interp_expand(const struct interp_ctx *ic, const char *s,
-    const struct sf_pos *pos, struct sf_buf *out, bool *changed,
-    struct sf_diags *diags);
+                     const struct sf_pos *pos, struct sf_buf *out,
+                     bool *changed, struct sf_diags *diags);
 
 /* Convert the files' trees to the model: see convert.c. */
 struct file_tree {
 	const char *path;
 	const char *dir; /* the file's directory, for files[].source */
 	struct node *root;
+	struct node *top[8]; /* the top-level keys' values, by convert.c */
 };
 
 int sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
-    const struct sf_manifest_opts *opts, struct sf_diags *diags);
+               const struct sf_manifest_opts *opts, struct sf_diags *diags);
 
 #endif

@@ -37,8 +37,8 @@ lookup_env(const struct interp_ctx *ic, const char *name)
 
 int
 sf_interp_expand(const struct interp_ctx *ic, const char *s,
-    const struct sf_pos *pos, struct sf_buf *out, bool *changed,
-    struct sf_diags *diags)
+                 const struct sf_pos *pos, struct sf_buf *out, bool *changed,
+                 struct sf_diags *diags)
 {
 	const char *p = s;
 	int rc = SF_OK;
@@ -79,7 +79,8 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 			const char *end = strchr(q, '}');
 			int n = end ? (int)(end - q + 1) : (int)strlen(q);
 
-			rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
+			rc = sf_diag_add(
+			    diags, SF_SEV_ERROR, pos,
 			    "a reference is ${var.NAME} or ${env.NAME}, NAME "
 			    "made of letters, digits and underscores",
 			    "malformed reference \"%.*s\"", n > 80 ? 80 : n, q);
@@ -92,7 +93,8 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 			const char *v = lookup_env(ic, nm);
 
 			if (!v)
-				rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
+				rc = sf_diag_add(
+				    diags, SF_SEV_ERROR, pos,
 				    "set it, or use a variable with a value "
 				    "instead",
 				    "environment variable %s is not set", nm);
@@ -100,14 +102,17 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 				sf_buf_adds(out, v);
 			free(nm);
 		} else if (!ic->allow_vars) {
-			rc = sf_diag_add(diags, SF_SEV_ERROR, pos, NULL,
+			rc = sf_diag_add(
+			    diags, SF_SEV_ERROR, pos, NULL,
 			    "a variable's value cannot refer to another "
-			    "variable (${var.%.*s})", (int)len, name);
+			    "variable (${var.%.*s})",
+			    (int)len, name);
 		} else {
 			const struct sf_variable *v = find_var(ic, name, len);
 
 			if (!v)
-				rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
+				rc = sf_diag_add(
+				    diags, SF_SEV_ERROR, pos,
 				    "declare it under variables: (--var "
 				    "NAME=VALUE overrides a declared one)",
 				    "undeclared variable \"%.*s\"", (int)len,

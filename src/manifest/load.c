@@ -12,7 +12,7 @@ is_manifest_name(const char *name)
 	if (name[0] == '.' || sf_str_has_suffix(name, "~"))
 		return false;
 	return sf_str_has_suffix(name, ".yaml") ||
-	    sf_str_has_suffix(name, ".yml");
+	       sf_str_has_suffix(name, ".yml");
 }
 
 static int
@@ -77,14 +77,15 @@ check_text(struct sf_source *s, struct sf_diags *diags)
 	if (nul) {
 		pos = offset_pos(s->path, s->data, (size_t)(nul - s->data));
 		sf_diag_add(diags, SF_SEV_ERROR, &pos,
-		    "manifests are YAML text",
-		    "this is a binary file, not YAML (a NUL byte at offset %zu)",
-		    (size_t)(nul - s->data));
+		            "manifests are YAML text",
+		            "this is a binary file, not YAML (a NUL byte at "
+		            "offset %zu)",
+		            (size_t)(nul - s->data));
 	} else if (!sf_utf8_valid(s->data, s->len, &bad)) {
 		pos = offset_pos(s->path, s->data, bad);
 		sf_diag_add(diags, SF_SEV_ERROR, &pos,
-		    "manifests are UTF-8 text",
-		    "invalid UTF-8 at byte offset %zu", bad);
+		            "manifests are UTF-8 text",
+		            "invalid UTF-8 at byte offset %zu", bad);
 	} else {
 		return true;
 	}
@@ -113,7 +114,7 @@ read_source(struct sf_source *s, struct sf_diags *diags)
 
 static int
 load_sources(struct sf_config *c, const struct sf_manifest_opts *opts,
-    struct sf_diags *diags)
+             struct sf_diags *diags)
 {
 	struct sf_arena nodes;
 	struct file_tree *trees;
@@ -130,8 +131,8 @@ load_sources(struct sf_config *c, const struct sf_manifest_opts *opts,
 		trees[i].dir = c->dir;
 		if (!s->data)
 			continue;
-		trees[i].root = sf_yaml_parse(&nodes, s->path, s->data, s->len,
-		    diags, &ok);
+		trees[i].root =
+		    sf_yaml_parse(&nodes, s->path, s->data, s->len, diags, &ok);
 	}
 	rc = sf_convert(c, trees, c->nsources, opts, diags);
 	free(trees);
@@ -154,7 +155,7 @@ dir_of(const char *path)
 
 int
 sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
-    struct sf_config **out, struct sf_diags *diags)
+                 struct sf_config **out, struct sf_diags *diags)
 {
 	struct sf_config *c = sf_config_new();
 	struct stat st;
@@ -164,8 +165,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 	*out = c;
 	if (stat(path, &st) != 0) {
 		sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL, "%s",
-		    errno == ENOENT ? "no such file or directory"
-				    : strerror(errno));
+		            errno == ENOENT ? "no such file or directory"
+		                            : strerror(errno));
 		return SF_EINVALID;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -177,7 +178,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		c->dir = sf_xstrdup(path);
 		if (!d) {
 			sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL,
-			    "cannot read the directory: %s", strerror(errno));
+			            "cannot read the directory: %s",
+			            strerror(errno));
 			return SF_EINVALID;
 		}
 		while ((de = readdir(d))) {
@@ -199,7 +201,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		}
 		free(names);
 		if (!c->nsources) {
-			sf_diag_add(diags, SF_SEV_ERROR, &pos,
+			sf_diag_add(
+			    diags, SF_SEV_ERROR, &pos,
 			    "a configuration is the *.yaml and *.yml files "
 			    "directly inside a directory",
 			    "no manifests here: the directory has no *.yaml "
@@ -217,8 +220,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 
 int
 sf_manifest_load_buffer(const char *name, const char *data, size_t len,
-    const struct sf_manifest_opts *opts, struct sf_config **out,
-    struct sf_diags *diags)
+                        const struct sf_manifest_opts *opts,
+                        struct sf_config **out, struct sf_diags *diags)
 {
 	struct sf_config *c = sf_config_new();
 	struct sf_source *s;

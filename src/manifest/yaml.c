@@ -47,7 +47,7 @@ mark_pos(const char *file, const yaml_mark_t *start, const yaml_mark_t *end)
 
 static void
 fail(struct builder *b, const struct sf_pos *pos, const char *detail,
-    const char *fmt, const char *arg)
+     const char *fmt, const char *arg)
 {
 	sf_diag_add(b->diags, SF_SEV_ERROR, pos, detail, fmt, arg);
 	b->failed = true;
@@ -71,8 +71,8 @@ attach(struct builder *b, struct node *child)
 	if (!f->key) {
 		if (child->kind != NODE_SCALAR) {
 			fail(b, &child->pos, NULL, "%s",
-			    "a mapping key must be a plain string, not a "
-			    "mapping or a list");
+			     "a mapping key must be a plain string, not a "
+			     "mapping or a list");
 			return false;
 		}
 		f->key = child;
@@ -98,20 +98,22 @@ new_node(struct builder *b, enum node_kind kind, const yaml_event_t *ev)
 }
 
 static bool
-check_props(struct builder *b, const yaml_event_t *ev, const yaml_char_t *anchor,
-    const yaml_char_t *tag, bool implicit)
+check_props(struct builder *b, const yaml_event_t *ev,
+            const yaml_char_t *anchor, const yaml_char_t *tag, bool implicit)
 {
 	struct sf_pos pos = mark_pos(b->file, &ev->start_mark, &ev->end_mark);
 
 	if (anchor) {
-		fail(b, &pos, "sandform manifests keep every value where it is "
-		    "used; use variables to share values",
-		    "YAML anchors (&%s) are not supported", (const char *)anchor);
+		fail(b, &pos,
+		     "sandform manifests keep every value where it is "
+		     "used; use variables to share values",
+		     "YAML anchors (&%s) are not supported",
+		     (const char *)anchor);
 		return false;
 	}
 	if (tag && !implicit) {
 		fail(b, &pos, "quote a value to make it a string",
-		    "YAML tags (%s) are not supported", (const char *)tag);
+		     "YAML tags (%s) are not supported", (const char *)tag);
 		return false;
 	}
 	return true;
@@ -149,18 +151,18 @@ close_container(struct builder *b, const yaml_event_t *ev)
 	n->pos.end_col = (uint32_t)ev->end_mark.column + 1;
 	if (n->kind == NODE_MAP) {
 		n->n = f->npairs;
-		n->pairs = sf_arena_alloc(b->arena,
-		    f->npairs * sizeof(*n->pairs));
+		n->pairs =
+		    sf_arena_alloc(b->arena, f->npairs * sizeof(*n->pairs));
 		if (f->npairs)
 			memcpy(n->pairs, f->pairs,
-			    f->npairs * sizeof(*n->pairs));
+			       f->npairs * sizeof(*n->pairs));
 	} else {
 		n->n = f->nitems;
-		n->items = sf_arena_alloc(b->arena,
-		    f->nitems * sizeof(*n->items));
+		n->items =
+		    sf_arena_alloc(b->arena, f->nitems * sizeof(*n->items));
 		if (f->nitems)
 			memcpy(n->items, f->items,
-			    f->nitems * sizeof(*n->items));
+			       f->nitems * sizeof(*n->items));
 	}
 	free(f->pairs);
 	free(f->items);
@@ -176,8 +178,8 @@ syntax_error(struct builder *b, const yaml_parser_t *p)
 	memset(&pos, 0, sizeof(pos));
 	pos.file = b->file;
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader reports a byte offset; lines come from the caller's
-		 * UTF-8 check, which runs first, so this is rare. */
+		/* The reader reports a byte offset; lines come from the
+		 * caller's UTF-8 check, which runs first, so this is rare. */
 		pos.line = 1;
 		pos.col = 1;
 	} else {
@@ -187,18 +189,18 @@ syntax_error(struct builder *b, const yaml_parser_t *p)
 	pos.end_line = pos.line;
 	pos.end_col = pos.col + 1;
 	sf_buf_addf(&msg, "invalid YAML: %s",
-	    p->problem ? p->problem : "syntax error");
+	            p->problem ? p->problem : "syntax error");
 	if (p->context)
 		sf_buf_addf(&msg, " (%s at line %zu, column %zu)", p->context,
-		    (size_t)p->context_mark.line + 1,
-		    (size_t)p->context_mark.column + 1);
+		            (size_t)p->context_mark.line + 1,
+		            (size_t)p->context_mark.column + 1);
 	fail(b, &pos, NULL, "%s", msg.buf);
 	sf_buf_release(&msg);
 }
 
 struct node *
 sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
-    size_t len, struct sf_diags *diags, bool *ok)
+              size_t len, struct sf_diags *diags, bool *ok)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -225,25 +227,26 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
-				struct sf_pos pos = mark_pos(file,
-				    &ev.start_mark, &ev.end_mark);
+				struct sf_pos pos = mark_pos(
+				    file, &ev.start_mark, &ev.end_mark);
 
 				fail(&b, &pos,
-				    "put each document in a file of its own",
-				    "a manifest file holds one YAML document; "
-				    "this is the second%s", "");
+				     "put each document in a file of its own",
+				     "a manifest file holds one YAML document; "
+				     "this is the second%s",
+				     "");
 			}
 			break;
 		case YAML_MAPPING_START_EVENT:
 			if (check_props(&b, &ev, ev.data.mapping_start.anchor,
-				ev.data.mapping_start.tag,
-				ev.data.mapping_start.implicit))
+			                ev.data.mapping_start.tag,
+			                ev.data.mapping_start.implicit))
 				open_container(&b, NODE_MAP, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			if (check_props(&b, &ev, ev.data.sequence_start.anchor,
-				ev.data.sequence_start.tag,
-				ev.data.sequence_start.implicit))
+			                ev.data.sequence_start.tag,
+			                ev.data.sequence_start.implicit))
 				open_container(&b, NODE_SEQ, &ev);
 			break;
 		case YAML_MAPPING_END_EVENT:
@@ -254,13 +257,13 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			struct node *n;
 
 			if (!check_props(&b, &ev, ev.data.scalar.anchor,
-				ev.data.scalar.tag,
-				ev.data.scalar.plain_implicit ||
-				    ev.data.scalar.quoted_implicit))
+			                 ev.data.scalar.tag,
+			                 ev.data.scalar.plain_implicit ||
+			                     ev.data.scalar.quoted_implicit))
 				break;
 			n = new_node(&b, NODE_SCALAR, &ev);
-			n->value = sf_arena_strndup(arena,
-			    (const char *)ev.data.scalar.value,
+			n->value = sf_arena_strndup(
+			    arena, (const char *)ev.data.scalar.value,
 			    ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			switch (ev.data.scalar.style) {
@@ -277,7 +280,7 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			}
 			if (memchr(n->value, '\0', n->len)) {
 				fail(&b, &n->pos, NULL,
-				    "a value contains a NUL character%s", "");
+				     "a value contains a NUL character%s", "");
 				break;
 			}
 			attach(&b, n);
@@ -288,10 +291,10 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			    mark_pos(file, &ev.start_mark, &ev.end_mark);
 
 			fail(&b, &pos,
-			    "sandform manifests keep every value where it is "
-			    "used; use variables to share values",
-			    "YAML aliases (*%s) are not supported",
-			    (const char *)ev.data.alias.anchor);
+			     "sandform manifests keep every value where it is "
+			     "used; use variables to share values",
+			     "YAML aliases (*%s) are not supported",
+			     (const char *)ev.data.alias.anchor);
 			break;
 		}
 		default:

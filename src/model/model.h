@@ -10,22 +10,22 @@
 #include "util/arena.h"
 #include "util/diag.h"
 
-#define SF_MANIFEST_VERSION 1
+#define SF_MANIFEST_VERSION   1
 #define SF_SYSTEM_INTERPRETER "aws.codeinterpreter.v1"
 
 /* AgentCore's published limits, from the service model. */
-#define SF_NAME_MAX 48
-#define SF_DESCRIPTION_MAX 4096
-#define SF_ROLE_ARN_MAX 2048
-#define SF_TAGS_MAX 50
-#define SF_TAG_KEY_MAX 128
-#define SF_TAG_VALUE_MAX 256
-#define SF_VPC_LIST_MAX 16
-#define SF_CERTIFICATES_MAX 200
-#define SF_SESSION_TIMEOUT_MIN 1
-#define SF_SESSION_TIMEOUT_MAX 28800
+#define SF_NAME_MAX                48
+#define SF_DESCRIPTION_MAX         4096
+#define SF_ROLE_ARN_MAX            2048
+#define SF_TAGS_MAX                50
+#define SF_TAG_KEY_MAX             128
+#define SF_TAG_VALUE_MAX           256
+#define SF_VPC_LIST_MAX            16
+#define SF_CERTIFICATES_MAX        200
+#define SF_SESSION_TIMEOUT_MIN     1
+#define SF_SESSION_TIMEOUT_MAX     28800
 #define SF_SESSION_TIMEOUT_DEFAULT 900
-#define SF_JOB_NAME_MAX 64
+#define SF_JOB_NAME_MAX            64
 
 /* A string with where it came from. s is NULL when the key was absent. */
 struct sf_lstr {
@@ -91,12 +91,12 @@ struct sf_expect {
 struct sf_step {
 	enum sf_step_kind kind;
 	struct sf_pos pos;
-	struct sf_lstr name;    /* optional label */
-	struct sf_lstr text;    /* command or code */
+	struct sf_lstr name; /* optional label */
+	struct sf_lstr text; /* command or code */
 	enum sf_language language;
-	struct sf_file *files;  /* files */
+	struct sf_file *files; /* files */
 	size_t nfiles;
-	struct sf_lstrs fetch;  /* fetch */
+	struct sf_lstrs fetch; /* fetch */
 	bool has_expect;
 	struct sf_expect expect;
 };
@@ -110,7 +110,7 @@ struct sf_job {
 	struct sf_lstr interpreter;
 	struct sf_lstr schedule_text; /* NULL: runs only with `sandform run` */
 	struct sf_schedule schedule;
-	struct sf_lstr timezone;      /* IANA name; "UTC" when absent */
+	struct sf_lstr timezone;        /* IANA name; "UTC" when absent */
 	struct sf_lint session_timeout; /* seconds */
 	struct sf_lint timeout;         /* whole run, seconds; 0 = none */
 	struct sf_lint retries;
@@ -164,9 +164,8 @@ struct sf_config *sf_config_new(void);
 void sf_config_free(struct sf_config *c);
 
 const struct sf_interpreter *sf_config_interpreter(const struct sf_config *c,
-    const char *name);
-const struct sf_job *sf_config_job(const struct sf_config *c,
-    const char *name);
+                                                   const char *name);
+const struct sf_job *sf_config_job(const struct sf_config *c, const char *name);
 
 const char *sf_network_name(enum sf_network n);
 const char *sf_language_name(enum sf_language l);

@@ -16,7 +16,7 @@ struct sf_arena {
 
 void sf_arena_init(struct sf_arena *a);
 void sf_arena_release(struct sf_arena *a);
-void *sf_arena_alloc(struct sf_arena *a, size_t n);    /* zeroed */
+void *sf_arena_alloc(struct sf_arena *a, size_t n); /* zeroed */
 char *sf_arena_strndup(struct sf_arena *a, const char *s, size_t n);
 char *sf_arena_strdup(struct sf_arena *a, const char *s);
 

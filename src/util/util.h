@@ -16,7 +16,7 @@
 
 #define SF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SF_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define SF_NORETURN __attribute__((noreturn))
+#define SF_NORETURN     __attribute__((noreturn))
 
 /* Results: 0 on success, one of these (negative) otherwise. */
 enum sf_code {
@@ -30,7 +30,7 @@ enum sf_code {
 };
 
 #define SF_ERR_WHERE 128
-#define SF_ERR_MSG 512
+#define SF_ERR_MSG   512
 
 /* One error, filled by the function that failed and printed once by main. */
 struct sf_err {
@@ -41,9 +41,9 @@ struct sf_err {
 
 /* Fill err (which may be NULL) and return code, for `return sf_error(...)`. */
 int sf_error(struct sf_err *err, enum sf_code code, const char *where,
-    const char *fmt, ...) SF_PRINTF(4, 5);
+             const char *fmt, ...) SF_PRINTF(4, 5);
 int sf_verror(struct sf_err *err, enum sf_code code, const char *where,
-    const char *fmt, va_list ap);
+              const char *fmt, va_list ap);
 void sf_err_clear(struct sf_err *err);
 const char *sf_code_name(enum sf_code code);
 
@@ -57,15 +57,15 @@ char *sf_xstrndup(const char *s, size_t n);
 char *sf_xasprintf(const char *fmt, ...) SF_PRINTF(1, 2);
 
 /* Grow array a (of *alloc elements) so that it holds at least n. */
-#define SF_ALLOC_GROW(a, n, alloc)                                             \
-	do {                                                                   \
-		if ((n) > (alloc)) {                                           \
-			size_t sf_ag_new_ = (alloc) ? (alloc) * 2 : 8;         \
-			if (sf_ag_new_ < (n))                                  \
-				sf_ag_new_ = (n);                              \
-			(a) = sf_xrealloc((a), sf_ag_new_ * sizeof(*(a)));     \
-			(alloc) = sf_ag_new_;                                  \
-		}                                                              \
+#define SF_ALLOC_GROW(a, n, alloc)                                         \
+	do {                                                               \
+		if ((n) > (alloc)) {                                       \
+			size_t sf_ag_new_ = (alloc) ? (alloc)*2 : 8;       \
+			if (sf_ag_new_ < (n))                              \
+				sf_ag_new_ = (n);                          \
+			(a) = sf_xrealloc((a), sf_ag_new_ * sizeof(*(a))); \
+			(alloc) = sf_ag_new_;                              \
+		}                                                          \
 	} while (0)
 
 /*
@@ -80,7 +80,10 @@ struct sf_buf {
 };
 
 extern char sf_buf_empty[];
-#define SF_BUF_INIT { sf_buf_empty, 0, 0 }
+#define SF_BUF_INIT                \
+	{                          \
+		sf_buf_empty, 0, 0 \
+	}
 
 void sf_buf_init(struct sf_buf *b, size_t hint);
 void sf_buf_release(struct sf_buf *b);
@@ -101,7 +104,7 @@ bool sf_str_has_suffix(const char *s, const char *suffix);
 size_t sf_str_distance(const char *a, const char *b, size_t max);
 /* The candidate closest to s, or NULL when none is close enough. */
 const char *sf_str_closest(const char *s, const char *const *candidates,
-    size_t n);
+                           size_t n);
 /* Whether s (of len bytes) is valid UTF-8; *bad gets the offset if not. */
 bool sf_utf8_valid(const char *s, size_t len, size_t *bad);
 /* Append s to b quoted for a message: "..." with control bytes escaped. */

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.getenv = no_env;
 	sf_diags_init(&d);
 	rc = sf_manifest_load_buffer("fuzz.yaml", (const char *)data, size, &o,
-	    &c, &d);
+	                             &c, &d);
 	if ((rc == SF_OK) != (d.errors == 0))
 		abort();
 	for (i = 0; i < d.n; i++) {

@@ -62,12 +62,12 @@ test_error_returns_code(void **state)
 
 	(void)state;
 	assert_int_equal(sf_error(&err, SF_ENOTFOUND, "thing", "no %s", "x"),
-	    SF_ENOTFOUND);
+	                 SF_ENOTFOUND);
 	assert_int_equal(err.code, SF_ENOTFOUND);
 	assert_string_equal(err.where, "thing");
 	assert_string_equal(err.msg, "no x");
 	assert_int_equal(sf_error(NULL, SF_EINVALID, NULL, "ignored"),
-	    SF_EINVALID);
+	                 SF_EINVALID);
 	sf_err_clear(&err);
 	assert_int_equal(err.code, SF_OK);
 	assert_string_equal(err.msg, "");
@@ -77,7 +77,7 @@ static void
 test_distance_and_closest(void **state)
 {
 	static const char *const keys[] = { "description", "network", "vpc",
-		"tags" };
+		                            "tags" };
 
 	(void)state;
 	assert_int_equal(sf_str_distance("network", "netwrok", 5), 2);
@@ -95,8 +95,8 @@ test_utf8(void **state)
 
 	(void)state;
 	assert_true(sf_utf8_valid("plain", 5, &bad));
-	assert_true(sf_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
-	    &bad));
+	assert_true(
+	    sf_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, &bad));
 	assert_false(sf_utf8_valid("ab\xc3", 3, &bad));
 	assert_int_equal(bad, 2);
 	assert_false(sf_utf8_valid("a\xc0\xaf", 3, &bad)); /* overlong */
