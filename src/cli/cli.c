@@ -4,14 +4,14 @@
 
 static const struct sf_cmd commands[] = {
 	{ "validate", cmd_validate,
-	  "Check the manifests: syntax, types, names, schedules",
-	  sf_validate_usage },
+	    "Check the manifests: syntax, types, names, schedules",
+	    sf_validate_usage },
 	{ "version", cmd_version,
-	  "Print the version of sandform and its "
-	  "libraries",
-	  sf_version_usage },
+	    "Print the version of sandform and its "
+	    "libraries",
+	    sf_version_usage },
 	{ "help", cmd_help, "Show help for sandform or one of its commands",
-	  sf_help_usage },
+	    sf_help_usage },
 };
 
 static const struct sf_cmd *
@@ -37,10 +37,10 @@ print_main_usage(FILE *f)
 	      "and the jobs that run in them.\n"
 	      "\n"
 	      "Commands:\n",
-	      f);
+	    f);
 	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
-		        commands[i].summary);
+		fprintf(
+		    f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n`sandform COMMAND --help` shows a command's options.\n", f);
 }
 
@@ -58,8 +58,8 @@ int
 sf_cli_report(const struct sf_err *err)
 {
 	if (err->where[0])
-		fprintf(stderr, "sandform: error: %s: %s\n", err->where,
-		        err->msg);
+		fprintf(
+		    stderr, "sandform: error: %s: %s\n", err->where, err->msg);
 	else
 		fprintf(stderr, "sandform: error: %s\n", err->msg);
 	return SF_EXIT_ERROR;
@@ -75,7 +75,7 @@ sf_cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nRun `sandform %s%s--help` for usage.\n",
-	        cmd ? cmd : "", cmd ? " " : "");
+	    cmd ? cmd : "", cmd ? " " : "");
 	return SF_EXIT_ERROR;
 }
 
@@ -98,8 +98,8 @@ cmd_help(int argc, char **argv)
 		return sf_cli_usage_error("help", "too many arguments");
 	c = find_command(argv[1]);
 	if (!c)
-		return sf_cli_usage_error(NULL, "unknown command \"%s\"",
-		                          argv[1]);
+		return sf_cli_usage_error(
+		    NULL, "unknown command \"%s\"", argv[1]);
 	fputs(c->usage, stdout);
 	return SF_EXIT_OK;
 }
@@ -146,14 +146,14 @@ sf_cli_main(int argc, char **argv)
 		return c->fn(argc - 1, argv + 1);
 	}
 	if (argv[1][0] == '-')
-		return sf_cli_usage_error(NULL, "unknown option \"%s\"",
-		                          argv[1]);
+		return sf_cli_usage_error(
+		    NULL, "unknown option \"%s\"", argv[1]);
 	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
 		names[i] = commands[i].name;
 	near = sf_str_closest(argv[1], names, SF_ARRAY_LEN(commands));
 	if (near)
-		return sf_cli_usage_error(
-		    NULL, "unknown command \"%s\"; did you mean \"%s\"?",
-		    argv[1], near);
+		return sf_cli_usage_error(NULL,
+		    "unknown command \"%s\"; did you mean \"%s\"?", argv[1],
+		    near);
 	return sf_cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);
 }

@@ -29,8 +29,8 @@ int sf_cli_usage_error(const char *cmd, const char *fmt, ...) SF_PRINTF(2, 3);
 bool sf_cli_color(FILE *f);
 
 /* Diagnostics (diagout.c). */
-void sf_diag_print_text(FILE *f, const struct sf_diags *d,
-                        const struct sf_config *c, bool color);
+void sf_diag_print_text(
+    FILE *f, const struct sf_diags *d, const struct sf_config *c, bool color);
 /* terraform validate -json's shape; returns the JSON text (caller frees). */
 char *sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c);
 

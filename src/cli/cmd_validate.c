@@ -55,8 +55,7 @@ cmd_validate(int argc, char **argv)
 		default:
 			free(vars);
 			return sf_cli_usage_error("validate",
-			                          "unknown option \"%s\"",
-			                          argv[optind - 1]);
+			    "unknown option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -83,13 +82,13 @@ cmd_validate(int argc, char **argv)
 	if (!json && rc == SF_OK)
 		printf("Success! The configuration is valid: %zu "
 		       "interpreter%s, %zu job%s.\n",
-		       c->ninterpreters, c->ninterpreters == 1 ? "" : "s",
-		       c->njobs, c->njobs == 1 ? "" : "s");
+		    c->ninterpreters, c->ninterpreters == 1 ? "" : "s",
+		    c->njobs, c->njobs == 1 ? "" : "s");
 	else if (!json)
 		fprintf(stderr,
-		        "sandform: error: %s: %zu error%s in the "
-		        "configuration\n",
-		        dir, d.errors, d.errors == 1 ? "" : "s");
+		    "sandform: error: %s: %zu error%s in the "
+		    "configuration\n",
+		    dir, d.errors, d.errors == 1 ? "" : "s");
 	sf_diags_release(&d);
 	sf_config_free(c);
 	free(vars);

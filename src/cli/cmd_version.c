@@ -27,9 +27,8 @@ cmd_version(int argc, char **argv)
 			    "version", "unexpected argument \"%s\"", argv[i]);
 	}
 	if (json) {
-		json_t *o = json_pack(
-		    "{s:s, s:s, s:{s:s, s:s}}", "version", SF_VERSION, "commit",
-		    SF_GIT_COMMIT, "libraries", "libyaml",
+		json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s}}", "version",
+		    SF_VERSION, "commit", SF_GIT_COMMIT, "libraries", "libyaml",
 		    sf_manifest_yaml_version(), "jansson", JANSSON_VERSION);
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 
@@ -39,8 +38,8 @@ cmd_version(int argc, char **argv)
 		return SF_EXIT_OK;
 	}
 	printf("sandform %s%s%s%s\n", SF_VERSION, *SF_GIT_COMMIT ? " (" : "",
-	       SF_GIT_COMMIT, *SF_GIT_COMMIT ? ")" : "");
+	    SF_GIT_COMMIT, *SF_GIT_COMMIT ? ")" : "");
 	printf("libyaml %s, jansson %s\n", sf_manifest_yaml_version(),
-	       JANSSON_VERSION);
+	    JANSSON_VERSION);
 	return SF_EXIT_OK;
 }

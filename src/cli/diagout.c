@@ -56,8 +56,8 @@ col_bytes(const char *line, size_t len, uint32_t col)
 }
 
 static void
-print_snippet(FILE *f, const struct sf_diag *g, const struct sf_source *s,
-              bool color)
+print_snippet(
+    FILE *f, const struct sf_diag *g, const struct sf_source *s, bool color)
 {
 	const char *line;
 	size_t len, i, start, stop;
@@ -91,8 +91,8 @@ print_snippet(FILE *f, const struct sf_diag *g, const struct sf_source *s,
 }
 
 void
-sf_diag_print_text(FILE *f, const struct sf_diags *d, const struct sf_config *c,
-                   bool color)
+sf_diag_print_text(
+    FILE *f, const struct sf_diags *d, const struct sf_config *c, bool color)
 {
 	size_t i;
 
@@ -110,14 +110,14 @@ sf_diag_print_text(FILE *f, const struct sf_diags *d, const struct sf_config *c,
 		}
 		if (g->pos.file && g->pos.line)
 			fprintf(f, "%s%s:%u:%u:%s %s%s:%s %s\n", on,
-			        g->pos.file, g->pos.line, g->pos.col, off, sevc,
-			        sev, off, g->summary);
+			    g->pos.file, g->pos.line, g->pos.col, off, sevc,
+			    sev, off, g->summary);
 		else if (g->pos.file)
 			fprintf(f, "%s%s:%s %s%s:%s %s\n", on, g->pos.file, off,
-			        sevc, sev, off, g->summary);
+			    sevc, sev, off, g->summary);
 		else
 			fprintf(f, "sandform: %s%s:%s %s\n", sevc, sev, off,
-			        g->summary);
+			    g->summary);
 		print_snippet(f, g, find_source(c, g->pos.file), color);
 		if (g->detail)
 			fprintf(f, "  = %s\n", g->detail);
@@ -136,9 +136,9 @@ json_point(const struct sf_source *s, uint32_t line, uint32_t col)
 		                    col_bytes(l, len, col));
 	if (byte < 0)
 		return json_pack("{s:i, s:i}", "line", (json_int_t)line,
-		                 "column", (json_int_t)col);
+		    "column", (json_int_t)col);
 	return json_pack("{s:i, s:i, s:I}", "line", (json_int_t)line, "column",
-	                 (json_int_t)col, "byte", byte);
+	    (json_int_t)col, "byte", byte);
 }
 
 char *
@@ -151,36 +151,32 @@ sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c)
 	list = json_array();
 	for (i = 0; i < d->n; i++) {
 		const struct sf_diag *g = &d->v[i];
-		json_t *o =
-		    json_pack("{s:s, s:s, s:s}", "severity",
-		              g->severity == SF_SEV_ERROR ? "error" : "warning",
-		              "summary", g->summary, "detail",
-		              g->detail ? g->detail : "");
+		json_t *o = json_pack("{s:s, s:s, s:s}", "severity",
+		    g->severity == SF_SEV_ERROR ? "error" : "warning",
+		    "summary", g->summary, "detail",
+		    g->detail ? g->detail : "");
 
 		if (g->pos.file) {
 			const struct sf_source *s = find_source(c, g->pos.file);
 			json_t *r = json_pack("{s:s}", "filename", g->pos.file);
 
 			if (g->pos.line) {
-				json_object_set_new(
-				    r, "start",
+				json_object_set_new(r, "start",
 				    json_point(s, g->pos.line, g->pos.col));
-				json_object_set_new(
-				    r, "end",
+				json_object_set_new(r, "end",
 				    json_point(s,
-				               g->pos.end_line ? g->pos.end_line
-				                               : g->pos.line,
-				               g->pos.end_col ? g->pos.end_col
-				                              : g->pos.col));
+				        g->pos.end_line ? g->pos.end_line
+				                        : g->pos.line,
+				        g->pos.end_col ? g->pos.end_col
+				                       : g->pos.col));
 			}
 			json_object_set_new(o, "range", r);
 		}
 		json_array_append_new(list, o);
 	}
 	root = json_pack("{s:s, s:b, s:i, s:i, s:o}", "format_version", "1.0",
-	                 "valid", d->errors == 0, "error_count",
-	                 (json_int_t)d->errors, "warning_count",
-	                 (json_int_t)d->warnings, "diagnostics", list);
+	    "valid", d->errors == 0, "error_count", (json_int_t)d->errors,
+	    "warning_count", (json_int_t)d->warnings, "diagnostics", list);
 	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (!out)

@@ -7,33 +7,33 @@ static const struct {
 	const char *describe;
 } patterns[PAT__COUNT] = {
 	[PAT_INTERPRETER_NAME] = { "^[a-zA-Z][a-zA-Z0-9_]{0,47}$",
-	                           "1-48 letters, digits and underscores, "
-	                           "starting with a letter "
-	                           "(AgentCore allows no hyphens)" },
+	    "1-48 letters, digits and underscores, "
+	    "starting with a letter "
+	    "(AgentCore allows no hyphens)" },
 	[PAT_JOB_NAME] = { "^[a-zA-Z][a-zA-Z0-9_-]{0,63}$",
-	                   "1-64 letters, digits, underscores and hyphens, "
-	                   "starting with a "
-	                   "letter" },
+	    "1-64 letters, digits, underscores and hyphens, "
+	    "starting with a "
+	    "letter" },
 	[PAT_VARIABLE_NAME] = { "^[A-Za-z_][A-Za-z0-9_]*$",
-	                        "letters, digits and underscores, not starting "
-	                        "with a digit" },
+	    "letters, digits and underscores, not starting "
+	    "with a digit" },
 	[PAT_ROLE_ARN] = { "^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
-	                   "an IAM role ARN such as "
-	                   "arn:aws:iam::123456789012:role/NAME" },
+	    "an IAM role ARN such as "
+	    "arn:aws:iam::123456789012:role/NAME" },
 	[PAT_SUBNET] = { "^subnet-[0-9a-zA-Z]{8,17}$",
-	                 "a subnet id: subnet- and 8-17 letters or digits" },
+	    "a subnet id: subnet- and 8-17 letters or digits" },
 	[PAT_SECURITY_GROUP] = { "^sg-[0-9a-zA-Z]{8,17}$",
-	                         "a security group id: sg- and 8-17 letters or "
-	                         "digits" },
+	    "a security group id: sg- and 8-17 letters or "
+	    "digits" },
 	[PAT_SECRET_ARN] = { "^arn:aws(-[a-z-]+)?:secretsmanager:[a-z0-9-]+:"
 	                     "[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-	                     "a Secrets Manager secret ARN such as "
-	                     "arn:aws:secretsmanager:us-east-1:123456789012:"
-	                     "secret:NAME" },
+	    "a Secrets Manager secret ARN such as "
+	    "arn:aws:secretsmanager:us-east-1:123456789012:"
+	    "secret:NAME" },
 	[PAT_TAG] = { "^[a-zA-Z0-9[:space:]._:/=+@-]*$",
-	              "letters, digits, spaces and . _ : / = + @ -" },
+	    "letters, digits, spaces and . _ : / = + @ -" },
 	[PAT_REGION] = { "^[a-z]{2}(-[a-z]+)+-[0-9]+$",
-	                 "an AWS region such as us-west-2" },
+	    "an AWS region such as us-west-2" },
 };
 
 static bool
@@ -354,13 +354,13 @@ describe_node(struct sf_buf *out, const struct node *n)
 
 static bool
 type_error(struct cv *cv, const struct node *n, const char *path,
-           const char *want, const char *hint)
+    const char *want, const char *hint)
 {
 	struct sf_buf got = SF_BUF_INIT;
 
 	describe_node(&got, n);
 	sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, hint, "%s must be %s, not %s",
-	            path, want, got.buf);
+	    path, want, got.buf);
 	sf_buf_release(&got);
 	return false;
 }
@@ -398,21 +398,20 @@ cmp_key_ix(const void *a, const void *b)
 }
 
 static void
-report_dup(struct cv *cv, struct node *n, size_t first, size_t dup,
-           const char *path)
+report_dup(
+    struct cv *cv, struct node *n, size_t first, size_t dup, const char *path)
 {
 	struct node_pair *a = &n->pairs[first], *b = &n->pairs[dup];
 
 	b->skip = true;
-	sf_diag_add(
-	    cv->d, SF_SEV_ERROR, &b->key->pos, NULL,
+	sf_diag_add(cv->d, SF_SEV_ERROR, &b->key->pos, NULL,
 	    "duplicate key \"%s\" in %s; the first is at line %u, column %u",
 	    b->key->value, path, a->key->pos.line, a->key->pos.col);
 }
 
 void
 check_keys(struct cv *cv, struct node *n, const char *path,
-           const char *const *known, size_t nknown, struct node **slots)
+    const char *const *known, size_t nknown, struct node **slots)
 {
 	size_t i, j;
 
@@ -421,7 +420,7 @@ check_keys(struct cv *cv, struct node *n, const char *path,
 			for (i = 0; i < j; i++)
 				if (!n->pairs[i].skip &&
 				    !strcmp(n->pairs[i].key->value,
-				            n->pairs[j].key->value)) {
+				        n->pairs[j].key->value)) {
 					report_dup(cv, n, i, j, path);
 					break;
 				}
@@ -463,15 +462,13 @@ check_keys(struct cv *cv, struct node *n, const char *path,
 			sf_buf_addf(&valid, "%s%s", j ? ", " : "", known[j]);
 		near = sf_str_closest(key, known, nknown);
 		if (near)
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &n->pairs[i].key->pos,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &n->pairs[i].key->pos,
 			    valid.buf,
 			    "unknown key \"%s\" in %s; did you mean \"%s\"?",
 			    key, path, near);
 		else
 			sf_diag_add(cv->d, SF_SEV_ERROR, &n->pairs[i].key->pos,
-			            valid.buf, "unknown key \"%s\" in %s", key,
-			            path);
+			    valid.buf, "unknown key \"%s\" in %s", key, path);
 		sf_buf_release(&valid);
 	}
 }
@@ -486,13 +483,12 @@ expand(struct cv *cv, const struct node *n, bool interp, bool *changed)
 		sf_buf_add(&cv->tmp, n->value, n->len);
 		return true;
 	}
-	return sf_interp_expand(&cv->ic, n->value, &n->pos, &cv->tmp, changed,
-	                        cv->d) == SF_OK;
+	return sf_interp_expand(&cv->ic, n, &cv->tmp, changed, cv->d) == SF_OK;
 }
 
 bool
 read_str(struct cv *cv, const struct node *n, const char *path, bool interp,
-         bool any_scalar, struct sf_lstr *out)
+    bool any_scalar, struct sf_lstr *out)
 {
 	bool changed;
 
@@ -503,10 +499,10 @@ read_str(struct cv *cv, const struct node *n, const char *path, bool interp,
 
 		if (t == PT_NULL)
 			return type_error(cv, n, path, "a string",
-			                  "write \"\" for an empty string");
+			    "write \"\" for an empty string");
 		if (t != PT_STR && !any_scalar)
 			return type_error(cv, n, path, "a string",
-			                  "quote it to make it a string");
+			    "quote it to make it a string");
 	}
 	if (!expand(cv, n, interp, &changed))
 		return false;
@@ -557,18 +553,18 @@ numeric_text(struct cv *cv, const struct node *n, bool *ok)
 
 static bool
 range_error(struct cv *cv, const struct node *n, const char *path, int64_t min,
-            int64_t max, int64_t v, const char *unit)
+    int64_t max, int64_t v, const char *unit)
 {
 	sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-	            "%s must be between %lld and %lld%s%s, not %lld", path,
-	            (long long)min, (long long)max, unit ? " " : "",
-	            unit ? unit : "", (long long)v);
+	    "%s must be between %lld and %lld%s%s, not %lld", path,
+	    (long long)min, (long long)max, unit ? " " : "", unit ? unit : "",
+	    (long long)v);
 	return false;
 }
 
 bool
 read_int(struct cv *cv, const struct node *n, const char *path, int64_t min,
-         int64_t max, struct sf_lint *out)
+    int64_t max, struct sf_lint *out)
 {
 	bool ok;
 	const char *s = numeric_text(cv, n, &ok);
@@ -631,7 +627,7 @@ parse_duration(const char *s, int64_t *v)
 
 bool
 read_duration(struct cv *cv, const struct node *n, const char *path,
-              int64_t min, int64_t max, struct sf_lint *out)
+    int64_t min, int64_t max, struct sf_lint *out)
 {
 	bool ok, changed;
 	const char *s = numeric_text(cv, n, &ok);
@@ -645,8 +641,7 @@ read_duration(struct cv *cv, const struct node *n, const char *path,
 		s = cv->tmp.buf;
 	}
 	if (!s || (!parse_int(s, &v) && !parse_duration(s, &v)))
-		return type_error(
-		    cv, n, path,
+		return type_error(cv, n, path,
 		    "a duration: seconds, or a string such as \"10m\" or "
 		    "\"1h30m\"",
 		    NULL);
@@ -672,15 +667,14 @@ read_bool(struct cv *cv, const struct node *n, const char *path, bool *out)
 		return true;
 	}
 	if (s && (!strcmp(s, "false") || !strcmp(s, "False") ||
-	          !strcmp(s, "FALSE"))) {
+	             !strcmp(s, "FALSE"))) {
 		*out = false;
 		return true;
 	}
 	if (s && (!strcasecmp(s, "yes") || !strcasecmp(s, "no") ||
-	          !strcasecmp(s, "on") || !strcasecmp(s, "off") ||
-	          !strcasecmp(s, "y") || !strcasecmp(s, "n")))
-		return type_error(
-		    cv, n, path, "true or false",
+	             !strcasecmp(s, "on") || !strcasecmp(s, "off") ||
+	             !strcasecmp(s, "y") || !strcasecmp(s, "n")))
+		return type_error(cv, n, path, "true or false",
 		    "YAML 1.2 reads yes/no/on/off as strings; write true or "
 		    "false");
 	return type_error(cv, n, path, "true or false", NULL);
@@ -688,8 +682,7 @@ read_bool(struct cv *cv, const struct node *n, const char *path, bool *out)
 
 bool
 read_enum(struct cv *cv, const struct node *n, const char *path,
-          const char *const *values, size_t nvalues, int *out,
-          struct sf_pos *pos)
+    const char *const *values, size_t nvalues, int *out, struct sf_pos *pos)
 {
 	struct sf_lstr s;
 	struct sf_buf want = SF_BUF_INIT;
@@ -706,27 +699,27 @@ read_enum(struct cv *cv, const struct node *n, const char *path,
 		}
 	for (i = 0; i < nvalues; i++)
 		sf_buf_addf(&want, "%s%s",
-		            i == 0             ? ""
-		            : i + 1 == nvalues ? " or "
-		                               : ", ",
-		            values[i]);
+		    i == 0             ? ""
+		    : i + 1 == nvalues ? " or "
+		                       : ", ",
+		    values[i]);
 	for (i = 0; i < nvalues; i++)
 		if (!strcasecmp(s.s, values[i]))
 			break;
 	if (i < nvalues)
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "%s must be %s, not \"%s\"; did you mean \"%s\"?",
-		            path, want.buf, s.s, values[i]);
+		    "%s must be %s, not \"%s\"; did you mean \"%s\"?", path,
+		    want.buf, s.s, values[i]);
 	else
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "%s must be %s, not \"%s\"", path, want.buf, s.s);
+		    "%s must be %s, not \"%s\"", path, want.buf, s.s);
 	sf_buf_release(&want);
 	return false;
 }
 
 bool
 read_str_list(struct cv *cv, const struct node *n, const char *path, size_t min,
-              size_t max, int pattern, bool unique, struct sf_lstrs *out)
+    size_t max, int pattern, bool unique, struct sf_lstrs *out)
 {
 	size_t i, j;
 	bool ok = true;
@@ -736,12 +729,12 @@ read_str_list(struct cv *cv, const struct node *n, const char *path, size_t min,
 	if (n->n < min || n->n > max) {
 		if (min == max)
 			sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-			            "%s must have %zu entries, not %zu", path,
-			            min, n->n);
+			    "%s must have %zu entries, not %zu", path, min,
+			    n->n);
 		else
 			sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-			            "%s must have %zu to %zu entries, not %zu",
-			            path, min, max, n->n);
+			    "%s must have %zu to %zu entries, not %zu", path,
+			    min, max, n->n);
 		return false;
 	}
 	out->v = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*out->v));
@@ -755,8 +748,8 @@ read_str_list(struct cv *cv, const struct node *n, const char *path, size_t min,
 		}
 		if (pattern >= 0 && !sf_pattern_match(pattern, s.s)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &s.pos, NULL,
-			            "%s: \"%s\" is not %s", path, s.s,
-			            sf_pattern_describe(pattern));
+			    "%s: \"%s\" is not %s", path, s.s,
+			    sf_pattern_describe(pattern));
 			ok = false;
 			continue;
 		}
@@ -764,8 +757,7 @@ read_str_list(struct cv *cv, const struct node *n, const char *path, size_t min,
 			if (!strcmp(out->v[j].s, s.s))
 				break;
 		if (unique && j < out->n) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &s.pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &s.pos, NULL,
 			    "%s lists \"%s\" twice; the first is at line %u, "
 			    "column %u",
 			    path, s.s, out->v[j].pos.line, out->v[j].pos.col);

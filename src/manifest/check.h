@@ -54,27 +54,25 @@ bool expect_seq(struct cv *cv, const struct node *n, const char *path);
  * NULL, any key goes and slots is not used.
  */
 void check_keys(struct cv *cv, struct node *n, const char *path,
-                const char *const *known, size_t nknown, struct node **slots);
+    const char *const *known, size_t nknown, struct node **slots);
 
 /* A string; plain scalars that are numbers, booleans or null are refused
  * unless any_scalar. Interpolated when interp. */
 bool read_str(struct cv *cv, const struct node *n, const char *path,
-              bool interp, bool any_scalar, struct sf_lstr *out);
+    bool interp, bool any_scalar, struct sf_lstr *out);
 bool read_int(struct cv *cv, const struct node *n, const char *path,
-              int64_t min, int64_t max, struct sf_lint *out);
+    int64_t min, int64_t max, struct sf_lint *out);
 /* Seconds, or "1h30m"; unit is used in range messages. */
 bool read_duration(struct cv *cv, const struct node *n, const char *path,
-                   int64_t min, int64_t max, struct sf_lint *out);
-bool read_bool(struct cv *cv, const struct node *n, const char *path,
-               bool *out);
+    int64_t min, int64_t max, struct sf_lint *out);
+bool read_bool(
+    struct cv *cv, const struct node *n, const char *path, bool *out);
 /* One of values[]; *out is its index. */
 bool read_enum(struct cv *cv, const struct node *n, const char *path,
-               const char *const *values, size_t nvalues, int *out,
-               struct sf_pos *pos);
+    const char *const *values, size_t nvalues, int *out, struct sf_pos *pos);
 /* A list of strings matching pattern (unless pattern < 0), min..max long. */
 bool read_str_list(struct cv *cv, const struct node *n, const char *path,
-                   size_t min, size_t max, int pattern, bool unique,
-                   struct sf_lstrs *out);
+    size_t min, size_t max, int pattern, bool unique, struct sf_lstrs *out);
 
 /* Text of "path.key" in the arena-free temporary sense: caller frees. */
 char *sf_path_join(const char *path, const char *key);

@@ -21,21 +21,26 @@
 	X(p, provider) X(p, variables) X(p, interpreters) X(p, jobs)
 #define PROVIDER_KEYS(X, p) \
 	X(p, target) X(p, region) X(p, profile) X(p, endpoint)
-#define INTERPRETER_KEYS(X, p)                                              \
-	X(p, description)                                                   \
-	X(p, network) X(p, vpc) X(p, execution_role_arn) X(p, certificates) \
-	    X(p, tags) X(p, prevent_destroy)
+#define INTERPRETER_KEYS(X, p)   \
+	X(p, description)        \
+	X(p, network)            \
+	X(p, vpc)                \
+	X(p, execution_role_arn) \
+	X(p, certificates) X(p, tags) X(p, prevent_destroy)
 #define VPC_KEYS(X, p) X(p, subnets) X(p, security_groups)
 #define JOB_KEYS(X, p)                                                        \
 	X(p, description)                                                     \
-	X(p, interpreter) X(p, schedule) X(p, timezone) X(p, session_timeout) \
-	    X(p, timeout) X(p, retries) X(p, starting_deadline)               \
-	        X(p, concurrency) X(p, jitter) X(p, keep) X(p, steps)
+	X(p, interpreter)                                                     \
+	X(p, schedule)                                                        \
+	X(p, timezone)                                                        \
+	X(p, session_timeout) X(p, timeout) X(p, retries)                     \
+	    X(p, starting_deadline) X(p, concurrency) X(p, jitter) X(p, keep) \
+	        X(p, steps)
 #define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
-#define STEP_KEYS(X, p)                                              \
-	X(p, command)                                                \
-	X(p, code) X(p, files) X(p, fetch) X(p, name) X(p, language) \
-	    X(p, expect)
+#define STEP_KEYS(X, p) \
+	X(p, command)   \
+	X(p, code)      \
+	X(p, files) X(p, fetch) X(p, name) X(p, language) X(p, expect)
 #define FILE_KEYS(X, p)   X(p, path) X(p, text) X(p, source)
 #define EXPECT_KEYS(X, p) X(p, exit_code) X(p, stdout) X(p, stderr)
 
@@ -93,9 +98,9 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 
 	if (g->provider_seen) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
-		            "keep provider: in one file of the configuration",
-		            "provider is already set in %s at line %u",
-		            g->provider_pos.file, g->provider_pos.line);
+		    "keep provider: in one file of the configuration",
+		    "provider is already set in %s at line %u",
+		    g->provider_pos.file, g->provider_pos.line);
 		return;
 	}
 	g->provider_seen = true;
@@ -112,8 +117,8 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 	    read_str(cv, v, "provider.region", true, false, &p->region) &&
 	    !sf_pattern_match(PAT_REGION, p->region.s)) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-		            "provider.region \"%s\" is not %s", p->region.s,
-		            sf_pattern_describe(PAT_REGION));
+		    "provider.region \"%s\" is not %s", p->region.s,
+		    sf_pattern_describe(PAT_REGION));
 	}
 	if ((v = k[PROV_profile]))
 		read_str(cv, v, "provider.profile", true, false, &p->profile);
@@ -125,8 +130,7 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 		       : sf_str_has_prefix(e, "http://") ? e + 7
 		                                         : NULL;
 		if (!host || !*host || *host == '/' || strchr(e, ' '))
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "provider.endpoint must be an http:// or https:// "
 			    "URL with a host, not \"%s\"",
 			    e);
@@ -144,8 +148,8 @@ cmp_tag(const void *a, const void *b)
 }
 
 static void
-convert_tags(struct cv *cv, struct node *n, const char *path,
-             struct sf_interpreter *it)
+convert_tags(
+    struct cv *cv, struct node *n, const char *path, struct sf_interpreter *it)
 {
 	size_t i;
 
@@ -154,8 +158,8 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 	check_keys(cv, n, path, NULL, 0, NULL);
 	if (n->n > SF_TAGS_MAX)
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "%s has %zu tags; AgentCore allows at most %d",
-		            path, n->n, SF_TAGS_MAX);
+		    "%s has %zu tags; AgentCore allows at most %d", path, n->n,
+		    SF_TAGS_MAX);
 	it->tags = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*it->tags));
 	for (i = 0; i < n->n; i++) {
 		struct node_pair *pr = &n->pairs[i];
@@ -169,15 +173,13 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		t.key.pos = pr->key->pos;
 		if (klen < 1 || klen > SF_TAG_KEY_MAX ||
 		    !sf_pattern_match(PAT_TAG, k)) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 			    "tag key \"%s\" must be 1-%d characters of %s", k,
 			    SF_TAG_KEY_MAX, sf_pattern_describe(PAT_TAG));
 			continue;
 		}
 		if (!strncasecmp(k, "aws:", 4)) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 			    "tag key \"%s\" uses the prefix aws:, which AWS "
 			    "reserves",
 			    k);
@@ -194,8 +196,7 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 		}
 		if (strlen(t.value.s) > SF_TAG_VALUE_MAX ||
 		    !sf_pattern_match(PAT_TAG, t.value.s)) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
 			    "tag value of \"%s\" must be 0-%d characters of %s",
 			    k, SF_TAG_VALUE_MAX, sf_pattern_describe(PAT_TAG));
 			continue;
@@ -207,8 +208,8 @@ convert_tags(struct cv *cv, struct node *n, const char *path,
 }
 
 static void
-convert_vpc(struct cv *cv, struct node *n, const char *path,
-            struct sf_interpreter *it)
+convert_vpc(
+    struct cv *cv, struct node *n, const char *path, struct sf_interpreter *it)
 {
 	struct node *k[VPC__N];
 	struct node *v;
@@ -222,19 +223,18 @@ convert_vpc(struct cv *cv, struct node *n, const char *path,
 	p = sf_path_join(path, "subnets");
 	if ((v = k[VPC_subnets]))
 		read_str_list(cv, v, p, 1, SF_VPC_LIST_MAX, PAT_SUBNET, true,
-		              &it->subnets);
+		    &it->subnets);
 	else
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "%s needs subnets: a list of 1 to %d subnet ids",
-		            path, SF_VPC_LIST_MAX);
+		    "%s needs subnets: a list of 1 to %d subnet ids", path,
+		    SF_VPC_LIST_MAX);
 	free(p);
 	p = sf_path_join(path, "security_groups");
 	if ((v = k[VPC_security_groups]))
 		read_str_list(cv, v, p, 1, SF_VPC_LIST_MAX, PAT_SECURITY_GROUP,
-		              true, &it->security_groups);
+		    true, &it->security_groups);
 	else
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
 		    "%s needs security_groups: a list of 1 to %d security "
 		    "group ids",
 		    path, SF_VPC_LIST_MAX);
@@ -242,8 +242,8 @@ convert_vpc(struct cv *cv, struct node *n, const char *path,
 }
 
 static void
-convert_interpreter(struct cv *cv, struct node_pair *pr,
-                    struct sf_interpreter *it)
+convert_interpreter(
+    struct cv *cv, struct node_pair *pr, struct sf_interpreter *it)
 {
 	struct node *k[INT__N];
 	struct node *n = pr->value, *v;
@@ -256,17 +256,15 @@ convert_interpreter(struct cv *cv, struct node_pair *pr,
 	it->pos = pr->key->pos;
 	it->network = SF_NET_SANDBOX;
 	if (!strcmp(it->name.s, SF_SYSTEM_INTERPRETER))
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &pr->key->pos,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos,
 		    "jobs can use it without declaring it",
 		    "%s is AgentCore's built-in interpreter and cannot be "
 		    "declared",
 		    SF_SYSTEM_INTERPRETER);
 	else if (!sf_pattern_match(PAT_INTERPRETER_NAME, it->name.s))
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		            "invalid interpreter name \"%s\": use %s",
-		            it->name.s,
-		            sf_pattern_describe(PAT_INTERPRETER_NAME));
+		    "invalid interpreter name \"%s\": use %s", it->name.s,
+		    sf_pattern_describe(PAT_INTERPRETER_NAME));
 	if (n->kind == NODE_SCALAR && n->style == STYLE_PLAIN && !*n->value) {
 		/* "name:" with nothing under it: all defaults. */
 		free(path);
@@ -281,12 +279,11 @@ convert_interpreter(struct cv *cv, struct node_pair *pr,
 #define SUB(key) (p = sf_path_join(path, key))
 	if ((v = k[INT_description])) {
 		if (read_str(cv, v, SUB("description"), true, false,
-		             &it->description)) {
+		        &it->description)) {
 			size_t len = strlen(it->description.s);
 
 			if (len < 1 || len > SF_DESCRIPTION_MAX)
-				sf_diag_add(
-				    cv->d, SF_SEV_ERROR, &v->pos, NULL,
+				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
 				    "%s must be 1 to %d characters long, not "
 				    "%zu",
 				    p, SF_DESCRIPTION_MAX, len);
@@ -295,7 +292,7 @@ convert_interpreter(struct cv *cv, struct node_pair *pr,
 	}
 	if ((v = k[INT_network])) {
 		if (read_enum(cv, v, SUB("network"), VALUES(networks), &e,
-		              &it->network_pos))
+		        &it->network_pos))
 			it->network = (enum sf_network)e;
 		free(p);
 	} else {
@@ -307,19 +304,19 @@ convert_interpreter(struct cv *cv, struct node_pair *pr,
 	}
 	if ((v = k[INT_execution_role_arn])) {
 		if (read_str(cv, v, SUB("execution_role_arn"), true, false,
-		             &it->execution_role_arn) &&
+		        &it->execution_role_arn) &&
 		    (strlen(it->execution_role_arn.s) > SF_ROLE_ARN_MAX ||
-		     !sf_pattern_match(PAT_ROLE_ARN, it->execution_role_arn.s)))
+		        !sf_pattern_match(
+		            PAT_ROLE_ARN, it->execution_role_arn.s)))
 			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-			            "%s \"%s\" is not %s", p,
-			            it->execution_role_arn.s,
-			            sf_pattern_describe(PAT_ROLE_ARN));
+			    "%s \"%s\" is not %s", p, it->execution_role_arn.s,
+			    sf_pattern_describe(PAT_ROLE_ARN));
 		free(p);
 	}
 	if ((v = k[INT_certificates])) {
 		read_str_list(cv, v, SUB("certificates"), 1,
-		              SF_CERTIFICATES_MAX, PAT_SECRET_ARN, true,
-		              &it->certificates);
+		    SF_CERTIFICATES_MAX, PAT_SECRET_ARN, true,
+		    &it->certificates);
 		free(p);
 	}
 	if ((v = k[INT_tags])) {
@@ -333,14 +330,12 @@ convert_interpreter(struct cv *cv, struct node_pair *pr,
 #undef SUB
 
 	if (it->network == SF_NET_VPC && !it->has_vpc)
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &it->network_pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &it->network_pos, NULL,
 		    "%s: network VPC needs a vpc: block with subnets and "
 		    "security_groups",
 		    path);
 	else if (it->has_vpc && it->network != SF_NET_VPC)
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &it->vpc_pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &it->vpc_pos, NULL,
 		    "%s: vpc: is only for network VPC, and this interpreter's "
 		    "network is %s",
 		    path, sf_network_name(it->network));
@@ -355,8 +350,7 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 	const char *p = s->s, *seg;
 
 	if (!*p || *p == '/') {
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &s->pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos, NULL,
 		    "%s \"%s\" must be a relative path inside the session's "
 		    "workspace",
 		    path, p);
@@ -367,9 +361,9 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 			seg++;
 		if (!strncmp(seg, "..", 2) && (seg[2] == '/' || !seg[2])) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos, NULL,
-			            "%s \"%s\" must stay inside the session's "
-			            "workspace (no .. segments)",
-			            path, p);
+			    "%s \"%s\" must stay inside the session's "
+			    "workspace (no .. segments)",
+			    path, p);
 			return false;
 		}
 	}
@@ -377,8 +371,8 @@ check_workspace_path(struct cv *cv, const struct sf_lstr *s, const char *path)
 }
 
 static void
-convert_files(struct cv *cv, struct node *n, const char *path,
-              struct sf_step *st)
+convert_files(
+    struct cv *cv, struct node *n, const char *path, struct sf_step *st)
 {
 	size_t i;
 
@@ -386,7 +380,7 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 		return;
 	if (!n->n) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "%s needs at least one file", path);
+		    "%s needs at least one file", path);
 		return;
 	}
 	st->files = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*st->files));
@@ -407,7 +401,7 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 			     check_workspace_path(cv, &out->path, p);
 		else {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &f->pos, NULL,
-			            "%s needs a path", fp);
+			    "%s needs a path", fp);
 			ok = false;
 		}
 		free(p);
@@ -425,9 +419,9 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 
 			if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
-				            "source is read relative to the "
-				            "manifest's directory",
-				            "%s: no such file \"%s\"", p, full);
+				    "source is read relative to the "
+				    "manifest's directory",
+				    "%s: no such file \"%s\"", p, full);
 				ok = false;
 			}
 			free(full);
@@ -435,8 +429,7 @@ convert_files(struct cv *cv, struct node *n, const char *path,
 		free(p);
 		if ((out->text.s != NULL) == (out->source.s != NULL)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &f->pos, NULL,
-			            "%s needs exactly one of text or source",
-			            fp);
+			    "%s needs exactly one of text or source", fp);
 			ok = false;
 		}
 		if (ok)
@@ -482,14 +475,14 @@ check_regex(struct cv *cv, const struct sf_lstr *s, const char *path)
 	}
 	regerror(rc, &re, msg, sizeof(msg));
 	sf_diag_add(cv->d, SF_SEV_ERROR, &s->pos,
-	            "a POSIX extended regular expression is expected",
-	            "%s is not a valid regular expression: %s", path, msg);
+	    "a POSIX extended regular expression is expected",
+	    "%s is not a valid regular expression: %s", path, msg);
 	return false;
 }
 
 static void
-convert_expect(struct cv *cv, struct node *n, const char *path,
-               struct sf_step *st)
+convert_expect(
+    struct cv *cv, struct node *n, const char *path, struct sf_step *st)
 {
 	struct node *k[EXP__N];
 	struct node *v;
@@ -519,12 +512,13 @@ convert_expect(struct cv *cv, struct node *n, const char *path,
 }
 
 static void
-convert_step(struct cv *cv, struct node *n, const char *path,
-             struct sf_step *st)
+convert_step(
+    struct cv *cv, struct node *n, const char *path, struct sf_step *st)
 {
 	struct node *k[STEP__N];
-	static const char *const actions[] = { "command", "code", "files",
-		                               "fetch" };
+	/* In the order of enum sf_step_kind. */
+	static const int action_keys[] = { STEP_command, STEP_code, STEP_files,
+		STEP_fetch };
 	struct node *v, *action = NULL;
 	const char *first = NULL;
 	size_t i;
@@ -536,25 +530,23 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 	if (!expect_map(cv, n, path))
 		return;
 	check_keys(cv, n, path, KEYS(STEP), k);
-	for (i = 0; i < SF_ARRAY_LEN(actions); i++) {
-		if (!(v = k[STEP_command + i]))
+	for (i = 0; i < SF_ARRAY_LEN(action_keys); i++) {
+		if (!(v = k[action_keys[i]]))
 			continue;
 		if (action) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &v->pos,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
 			    "split them into two steps",
 			    "%s has both %s and %s; a step does exactly one "
 			    "thing",
-			    path, first, actions[i]);
+			    path, first, STEP_names[action_keys[i]]);
 			continue;
 		}
 		action = v;
-		first = actions[i];
+		first = STEP_names[action_keys[i]];
 		st->kind = (enum sf_step_kind)i;
 	}
 	if (!action) {
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
 		    "%s has no action; give one of command, code, files or "
 		    "fetch",
 		    path);
@@ -567,7 +559,7 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 		if (read_str(cv, action, p, true, false, &st->text) &&
 		    !*st->text.s)
 			sf_diag_add(cv->d, SF_SEV_ERROR, &action->pos, NULL,
-			            "%s is empty", p);
+			    "%s is empty", p);
 		break;
 	case SF_STEP_FILES:
 		convert_files(cv, action, p, st);
@@ -587,8 +579,7 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 	if ((v = k[STEP_language])) {
 		p = sf_path_join(path, "language");
 		if (st->kind != SF_STEP_CODE)
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "%s is only for code steps, and this is a %s step",
 			    p, first);
 		else if (read_enum(cv, v, p, VALUES(languages), &e, NULL))
@@ -598,8 +589,7 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 	if ((v = k[STEP_expect])) {
 		p = sf_path_join(path, "expect");
 		if (st->kind == SF_STEP_FILES || st->kind == SF_STEP_FETCH)
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &v->pos, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
 			    "%s is only for command and code steps, and this "
 			    "is a %s step",
 			    p, first);
@@ -609,23 +599,9 @@ convert_step(struct cv *cv, struct node *n, const char *path,
 	}
 }
 
-/* Where, in the file, byte off of scalar n's text is, when that is knowable. */
-static struct sf_pos
-pos_in_scalar(const struct node *n, size_t off, size_t len)
-{
-	struct sf_pos p = n->pos;
-
-	if (n->style == STYLE_BLOCK || n->pos.line != n->pos.end_line)
-		return p;
-	p.col = n->pos.col + (uint32_t)off + (n->style == STYLE_QUOTED);
-	p.end_col = p.col + (uint32_t)(len ? len : 1);
-	p.end_line = p.line;
-	return p;
-}
-
 static void
-convert_schedule(struct cv *cv, struct node *v, const char *path,
-                 struct sf_job *j)
+convert_schedule(
+    struct cv *cv, struct node *v, const char *path, struct sf_job *j)
 {
 	struct sf_sched_error se;
 
@@ -637,10 +613,9 @@ convert_schedule(struct cv *cv, struct node *v, const char *path,
 		struct sf_pos pos =
 		    strcmp(v->value, j->schedule_text.s)
 		        ? v->pos
-		        : pos_in_scalar(v, se.offset, se.length);
+		        : sf_node_subpos(v, se.offset, se.length);
 
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &pos,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &pos,
 		    "schedules are 5-field cron, cron(...), rate(...), "
 		    "every N (m|h|d) or @hourly/@daily/@weekly/@monthly",
 		    "%s: %s", path, se.msg);
@@ -668,8 +643,8 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 	j->timezone.pos = j->pos;
 	if (!sf_pattern_match(PAT_JOB_NAME, j->name.s))
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		            "invalid job name \"%s\": use %s", j->name.s,
-		            sf_pattern_describe(PAT_JOB_NAME));
+		    "invalid job name \"%s\": use %s", j->name.s,
+		    sf_pattern_describe(PAT_JOB_NAME));
 	if (!expect_map(cv, n, path)) {
 		free(path);
 		return;
@@ -678,17 +653,16 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 
 #define SUB(key) (p = sf_path_join(path, key))
 	if ((v = k[JOB_description])) {
-		read_str(cv, v, SUB("description"), true, false,
-		         &j->description);
+		read_str(
+		    cv, v, SUB("description"), true, false, &j->description);
 		free(p);
 	}
 	if ((v = k[JOB_interpreter])) {
-		read_str(cv, v, SUB("interpreter"), true, false,
-		         &j->interpreter);
+		read_str(
+		    cv, v, SUB("interpreter"), true, false, &j->interpreter);
 		free(p);
 	} else {
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
 		    "%s needs an interpreter: one of the interpreters, or %s",
 		    path, SF_SYSTEM_INTERPRETER);
 	}
@@ -697,24 +671,24 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 		free(p);
 	}
 	if ((v = k[JOB_timezone])) {
-		if (read_str(cv, v, SUB("timezone"), true, false,
-		             &j->timezone)) {
+		if (read_str(
+		        cv, v, SUB("timezone"), true, false, &j->timezone)) {
 			const struct sf_tz *tz;
 			struct sf_err err;
 
 			if (sf_tz_load(j->timezone.s, &tz, &err) != SF_OK)
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
-				            "time zones are IANA names such as "
-				            "America/New_York or UTC",
-				            "%s: unknown time zone \"%s\"", p,
-				            j->timezone.s);
+				    "time zones are IANA names such as "
+				    "America/New_York or UTC",
+				    "%s: unknown time zone \"%s\"", p,
+				    j->timezone.s);
 		}
 		free(p);
 	}
 	if ((v = k[JOB_session_timeout])) {
 		read_duration(cv, v, SUB("session_timeout"),
-		              SF_SESSION_TIMEOUT_MIN, SF_SESSION_TIMEOUT_MAX,
-		              &j->session_timeout);
+		    SF_SESSION_TIMEOUT_MIN, SF_SESSION_TIMEOUT_MAX,
+		    &j->session_timeout);
 		free(p);
 	}
 	if ((v = k[JOB_timeout])) {
@@ -727,7 +701,7 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 	}
 	if ((v = k[JOB_starting_deadline])) {
 		read_duration(cv, v, SUB("starting_deadline"), 1, 366 * 86400,
-		              &j->starting_deadline);
+		    &j->starting_deadline);
 		free(p);
 	}
 	if ((v = k[JOB_jitter])) {
@@ -736,7 +710,7 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 	}
 	if ((v = k[JOB_concurrency])) {
 		if (read_enum(cv, v, SUB("concurrency"), VALUES(concurrencies),
-		              &e, NULL))
+		        &e, NULL))
 			j->concurrency = (enum sf_concurrency)e;
 		free(p);
 	}
@@ -748,8 +722,8 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 			check_keys(cv, v, p, KEYS(KEEP), kk);
 			if ((kv = kk[KEEP_succeeded])) {
 				kp = sf_path_join(p, "succeeded");
-				read_int(cv, kv, kp, 0, 1000,
-				         &j->keep_succeeded);
+				read_int(
+				    cv, kv, kp, 0, 1000, &j->keep_succeeded);
 				free(kp);
 			}
 			if ((kv = kk[KEEP_failed])) {
@@ -764,24 +738,23 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 		if (expect_seq(cv, v, SUB("steps"))) {
 			if (!v->n)
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
-				            "%s is empty; a job needs at least "
-				            "one step",
-				            p);
-			j->steps = sf_arena_alloc(&cv->c->arena,
-			                          v->n * sizeof(*j->steps));
+				    "%s is empty; a job needs at least "
+				    "one step",
+				    p);
+			j->steps = sf_arena_alloc(
+			    &cv->c->arena, v->n * sizeof(*j->steps));
 			for (i = 0; i < v->n; i++) {
 				char *sp = sf_xasprintf("%s[%zu]", p, i);
 
 				convert_step(cv, v->items[i], sp,
-				             &j->steps[j->nsteps++]);
+				    &j->steps[j->nsteps++]);
 				free(sp);
 			}
 		}
 		free(p);
 	} else {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-		            "%s needs steps: a list of at least one step",
-		            path);
+		    "%s needs steps: a list of at least one step", path);
 	}
 #undef SUB
 	free(path);
@@ -805,9 +778,9 @@ gather_variables(struct cv *cv, struct node *n, struct gathered *g)
 			continue;
 		if (!sf_pattern_match(PAT_VARIABLE_NAME, pr->key->value)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->key->pos, NULL,
-			            "invalid variable name \"%s\": use %s",
-			            pr->key->value,
-			            sf_pattern_describe(PAT_VARIABLE_NAME));
+			    "invalid variable name \"%s\": use %s",
+			    pr->key->value,
+			    sf_pattern_describe(PAT_VARIABLE_NAME));
 			continue;
 		}
 		if (pr->value->kind != NODE_SCALAR ||
@@ -816,9 +789,9 @@ gather_variables(struct cv *cv, struct node *n, struct gathered *g)
 
 			describe_node(&got, pr->value);
 			sf_diag_add(cv->d, SF_SEV_ERROR, &pr->value->pos, NULL,
-			            "variables.%s must be a string, number or "
-			            "boolean, not %s",
-			            pr->key->value, got.buf);
+			    "variables.%s must be a string, number or "
+			    "boolean, not %s",
+			    pr->key->value, got.buf);
 			sf_buf_release(&got);
 			continue;
 		}
@@ -840,14 +813,13 @@ check_version(struct cv *cv, struct node *n, struct gathered *g)
 	if (n->kind == NODE_SCALAR && n->style == STYLE_PLAIN &&
 	    strstr(n->value, "${")) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		            "version cannot use interpolation");
+		    "version cannot use interpolation");
 		return;
 	}
 	if (!read_int(cv, n, "version", INT32_MIN, INT32_MAX, &v))
 		return;
 	if (v.v != SF_MANIFEST_VERSION)
-		sf_diag_add(
-		    cv->d, SF_SEV_ERROR, &n->pos,
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
 		    "a newer sandform may read it; see docs/manifest.md",
 		    "unsupported manifest version %lld; this sandform reads "
 		    "version %d",
@@ -876,7 +848,7 @@ cmp_ordered(const void *a, const void *b)
  */
 static size_t
 sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
-            const char *what)
+    const char *what)
 {
 	struct ordered *o = sf_xmalloc((n ? n : 1) * sizeof(*o));
 	char *tmp = sf_xmalloc((n ? n : 1) * sz);
@@ -893,8 +865,7 @@ sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
 			const struct sf_lstr *first = NAME(o[i - 1].ix);
 			const struct sf_lstr *dup = NAME(o[i].ix);
 
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, &dup->pos,
+			sf_diag_add(cv->d, SF_SEV_ERROR, &dup->pos,
 			    "names are unique across all files of a "
 			    "configuration",
 			    "%s \"%s\" is declared twice; the first is at "
@@ -916,7 +887,7 @@ sort_unique(struct cv *cv, void *base, size_t n, size_t sz, size_t off,
 
 static void
 apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
-                    struct sf_variable *vars, size_t nvars)
+    struct sf_variable *vars, size_t nvars)
 {
 	size_t i, k;
 
@@ -926,7 +897,7 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 
 		if (!eq || eq == arg) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, NULL, NULL,
-			            "--var \"%s\": expected NAME=VALUE", arg);
+			    "--var \"%s\": expected NAME=VALUE", arg);
 			continue;
 		}
 		nlen = (size_t)(eq - arg);
@@ -935,8 +906,7 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 			    !memcmp(vars[k].name.s, arg, nlen))
 				break;
 		if (k == nvars) {
-			sf_diag_add(
-			    cv->d, SF_SEV_ERROR, NULL,
+			sf_diag_add(cv->d, SF_SEV_ERROR, NULL,
 			    "declare it under variables: first",
 			    "--var %.*s: no variable \"%.*s\" is declared in "
 			    "the configuration",
@@ -950,14 +920,14 @@ apply_var_overrides(struct cv *cv, const struct sf_manifest_opts *opts,
 
 /* Sort the variables, give them their values, then --var on top. */
 static void
-resolve_variables(struct cv *cv, const struct sf_manifest_opts *opts,
-                  struct gathered *g)
+resolve_variables(
+    struct cv *cv, const struct sf_manifest_opts *opts, struct gathered *g)
 {
 	size_t i, n;
 	struct sf_variable *vars;
 
 	n = sort_unique(cv, g->vars, g->nvars, sizeof(*g->vars),
-	                offsetof(struct gvar, v.name), "variable");
+	    offsetof(struct gvar, v.name), "variable");
 	vars = sf_xcalloc(n ? n : 1, sizeof(*vars));
 	cv->ic.allow_vars = false;
 	for (i = 0; i < n; i++) {
@@ -966,8 +936,8 @@ resolve_variables(struct cv *cv, const struct sf_manifest_opts *opts,
 		vars[i].name.s =
 		    sf_arena_strdup(&cv->c->arena, g->vars[i].v.name.s);
 		vars[i].name.pos = g->vars[i].v.name.pos;
-		if (!read_str(cv, g->vars[i].node, p, true, true,
-		              &vars[i].value))
+		if (!read_str(
+		        cv, g->vars[i].node, p, true, true, &vars[i].value))
 			vars[i].value.s = "";
 		free(p);
 	}
@@ -1005,28 +975,29 @@ check_references(struct cv *cv)
 			free(names);
 			if (near) {
 				sf_diag_add(cv->d, SF_SEV_ERROR,
-				            &j->interpreter.pos, NULL,
-				            "jobs.%s.interpreter \"%s\" is not "
-				            "declared; did you mean \"%s\"?",
-				            j->name.s, want, near);
+				    &j->interpreter.pos, NULL,
+				    "jobs.%s.interpreter \"%s\" is not "
+				    "declared; did you mean \"%s\"?",
+				    j->name.s, want, near);
 				continue;
 			}
 		}
 		sf_diag_add(cv->d, SF_SEV_ERROR, &j->interpreter.pos,
-		            "declare it under interpreters:, or use the "
-		            "built-in " SF_SYSTEM_INTERPRETER,
-		            "jobs.%s.interpreter \"%s\" is not declared",
-		            j->name.s, want);
+		    "declare it under interpreters:, or use the "
+		    "built-in " SF_SYSTEM_INTERPRETER,
+		    "jobs.%s.interpreter \"%s\" is not declared", j->name.s,
+		    want);
 	}
 }
 
 int
 sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
-           const struct sf_manifest_opts *opts, struct sf_diags *diags)
+    const struct sf_manifest_opts *opts, struct sf_diags *diags)
 {
 	struct cv cv;
 	struct gathered g;
 	struct node **k;
+	bool unparsed = false;
 	size_t f, i;
 	size_t errors_before = diags->errors;
 
@@ -1045,15 +1016,16 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		struct node *root = files[f].root;
 		struct node *v;
 
+		if (files[f].failed)
+			unparsed = true;
 		if (!root || (root->kind == NODE_SCALAR &&
-		              root->style == STYLE_PLAIN && !*root->value))
+		                 root->style == STYLE_PLAIN && !*root->value))
 			continue; /* an empty file */
 		if (root->kind != NODE_MAP) {
 			struct sf_buf got = SF_BUF_INIT;
 
 			describe_node(&got, root);
-			sf_diag_add(
-			    diags, SF_SEV_ERROR, &root->pos,
+			sf_diag_add(diags, SF_SEV_ERROR, &root->pos,
 			    "a manifest is a mapping with version, provider, "
 			    "variables, interpreters and jobs",
 			    "the top level of a manifest must be a mapping, "
@@ -1070,13 +1042,13 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		if ((v = k[TOP_variables]))
 			gather_variables(&cv, v, &g);
 	}
-	if (!g.version_seen && nfiles) {
+	/* A file that did not parse may well have said version: 1. */
+	if (!g.version_seen && nfiles && !unparsed) {
 		struct sf_pos pos;
 
 		memset(&pos, 0, sizeof(pos));
 		pos.file = files[0].path;
-		sf_diag_add(
-		    diags, SF_SEV_ERROR, &pos,
+		sf_diag_add(diags, SF_SEV_ERROR, &pos,
 		    "the first line of a manifest is usually version: 1",
 		    "no file of the configuration sets version: 1");
 	}
@@ -1098,10 +1070,10 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 			for (i = 0; i < v->n; i++) {
 				if (v->pairs[i].skip)
 					continue;
-				SF_ALLOC_GROW(g.interps, g.ninterps + 1,
-				              g.ainterps);
+				SF_ALLOC_GROW(
+				    g.interps, g.ninterps + 1, g.ainterps);
 				convert_interpreter(&cv, &v->pairs[i],
-				                    &g.interps[g.ninterps++]);
+				    &g.interps[g.ninterps++]);
 			}
 		}
 		if ((v = k[TOP_jobs]) && expect_map(&cv, v, "jobs")) {
@@ -1110,18 +1082,18 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 				if (v->pairs[i].skip)
 					continue;
 				SF_ALLOC_GROW(g.jobs, g.njobs + 1, g.ajobs);
-				convert_job(&cv, &v->pairs[i],
-				            &g.jobs[g.njobs++]);
+				convert_job(
+				    &cv, &v->pairs[i], &g.jobs[g.njobs++]);
 			}
 		}
 	}
 
 	c->ninterpreters =
 	    sort_unique(&cv, g.interps, g.ninterps, sizeof(*g.interps),
-	                offsetof(struct sf_interpreter, name), "interpreter");
+	        offsetof(struct sf_interpreter, name), "interpreter");
 	c->interpreters = g.interps;
 	c->njobs = sort_unique(&cv, g.jobs, g.njobs, sizeof(*g.jobs),
-	                       offsetof(struct sf_job, name), "job");
+	    offsetof(struct sf_job, name), "job");
 	c->jobs = g.jobs;
 	check_references(&cv);
 

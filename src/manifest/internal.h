@@ -35,8 +35,13 @@ struct node {
  * any error was added.
  */
 struct node *sf_yaml_parse(struct sf_arena *arena, const char *file,
-                           const char *data, size_t len, struct sf_diags *diags,
-                           bool *ok);
+    const char *data, size_t len, struct sf_diags *diags, bool *ok);
+
+/*
+ * Where byte off (len bytes) of scalar n's text was written: exact for
+ * single-line scalars without escapes, n's own position otherwise.
+ */
+struct sf_pos sf_node_subpos(const struct node *n, size_t off, size_t len);
 
 /* ${var.X} / ${env.X} / $${ expansion. */
 struct interp_ctx {
@@ -48,22 +53,23 @@ struct interp_ctx {
 };
 
 /*
- * Expand s into out. Returns 0, or SF_EINVALID after adding a diagnostic
- * at pos. *changed tells whether anything was substituted.
+ * Expand scalar n's text into out. Returns 0, or SF_EINVALID after adding
+ * a diagnostic at the offending reference. *changed tells whether anything
+ * was substituted.
  */
-int sf_interp_expand(const struct interp_ctx *ic, const char *s,
-                     const struct sf_pos *pos, struct sf_buf *out,
-                     bool *changed, struct sf_diags *diags);
+int sf_interp_expand(const struct interp_ctx *ic, const struct node *n,
+    struct sf_buf *out, bool *changed, struct sf_diags *diags);
 
 /* Convert the files' trees to the model: see convert.c. */
 struct file_tree {
 	const char *path;
 	const char *dir; /* the file's directory, for files[].source */
 	struct node *root;
+	bool failed;         /* unreadable or not YAML: diagnosed already */
 	struct node *top[8]; /* the top-level keys' values, by convert.c */
 };
 
 int sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
-               const struct sf_manifest_opts *opts, struct sf_diags *diags);
+    const struct sf_manifest_opts *opts, struct sf_diags *diags);
 
 #endif

@@ -36,11 +36,12 @@ lookup_env(const struct interp_ctx *ic, const char *name)
 }
 
 int
-sf_interp_expand(const struct interp_ctx *ic, const char *s,
-                 const struct sf_pos *pos, struct sf_buf *out, bool *changed,
-                 struct sf_diags *diags)
+sf_interp_expand(const struct interp_ctx *ic, const struct node *n,
+    struct sf_buf *out, bool *changed, struct sf_diags *diags)
 {
-	const char *p = s;
+	const char *s = n->value, *p = s;
+	struct sf_pos at;
+	const struct sf_pos *pos = &at;
 	int rc = SF_OK;
 
 	*changed = false;
@@ -75,15 +76,16 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 		name = q + prefix;
 		for (len = 0; is_ident(name[len]); len++)
 			;
+		at = sf_node_subpos(n, (size_t)(q - s),
+		    name[len] == '}' ? prefix + len + 1 : prefix + len);
 		if (!len || !is_ident_start(name[0]) || name[len] != '}') {
 			const char *end = strchr(q, '}');
-			int n = end ? (int)(end - q + 1) : (int)strlen(q);
+			int w = end ? (int)(end - q + 1) : (int)strlen(q);
 
-			rc = sf_diag_add(
-			    diags, SF_SEV_ERROR, pos,
+			rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
 			    "a reference is ${var.NAME} or ${env.NAME}, NAME "
 			    "made of letters, digits and underscores",
-			    "malformed reference \"%.*s\"", n > 80 ? 80 : n, q);
+			    "malformed reference \"%.*s\"", w > 80 ? 80 : w, q);
 			p = end ? end + 1 : q + strlen(q);
 			continue;
 		}
@@ -93,8 +95,7 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 			const char *v = lookup_env(ic, nm);
 
 			if (!v)
-				rc = sf_diag_add(
-				    diags, SF_SEV_ERROR, pos,
+				rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
 				    "set it, or use a variable with a value "
 				    "instead",
 				    "environment variable %s is not set", nm);
@@ -102,8 +103,7 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 				sf_buf_adds(out, v);
 			free(nm);
 		} else if (!ic->allow_vars) {
-			rc = sf_diag_add(
-			    diags, SF_SEV_ERROR, pos, NULL,
+			rc = sf_diag_add(diags, SF_SEV_ERROR, pos, NULL,
 			    "a variable's value cannot refer to another "
 			    "variable (${var.%.*s})",
 			    (int)len, name);
@@ -111,8 +111,7 @@ sf_interp_expand(const struct interp_ctx *ic, const char *s,
 			const struct sf_variable *v = find_var(ic, name, len);
 
 			if (!v)
-				rc = sf_diag_add(
-				    diags, SF_SEV_ERROR, pos,
+				rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
 				    "declare it under variables: (--var "
 				    "NAME=VALUE overrides a declared one)",
 				    "undeclared variable \"%.*s\"", (int)len,

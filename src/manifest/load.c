@@ -77,15 +77,15 @@ check_text(struct sf_source *s, struct sf_diags *diags)
 	if (nul) {
 		pos = offset_pos(s->path, s->data, (size_t)(nul - s->data));
 		sf_diag_add(diags, SF_SEV_ERROR, &pos,
-		            "manifests are YAML text",
-		            "this is a binary file, not YAML (a NUL byte at "
-		            "offset %zu)",
-		            (size_t)(nul - s->data));
+		    "manifests are YAML text",
+		    "this is a binary file, not YAML (a NUL byte at "
+		    "offset %zu)",
+		    (size_t)(nul - s->data));
 	} else if (!sf_utf8_valid(s->data, s->len, &bad)) {
 		pos = offset_pos(s->path, s->data, bad);
 		sf_diag_add(diags, SF_SEV_ERROR, &pos,
-		            "manifests are UTF-8 text",
-		            "invalid UTF-8 at byte offset %zu", bad);
+		    "manifests are UTF-8 text",
+		    "invalid UTF-8 at byte offset %zu", bad);
 	} else {
 		return true;
 	}
@@ -114,7 +114,7 @@ read_source(struct sf_source *s, struct sf_diags *diags)
 
 static int
 load_sources(struct sf_config *c, const struct sf_manifest_opts *opts,
-             struct sf_diags *diags)
+    struct sf_diags *diags)
 {
 	struct sf_arena nodes;
 	struct file_tree *trees;
@@ -129,10 +129,13 @@ load_sources(struct sf_config *c, const struct sf_manifest_opts *opts,
 
 		trees[i].path = s->path;
 		trees[i].dir = c->dir;
-		if (!s->data)
+		if (!s->data) {
+			trees[i].failed = true;
 			continue;
+		}
 		trees[i].root =
 		    sf_yaml_parse(&nodes, s->path, s->data, s->len, diags, &ok);
+		trees[i].failed = !ok;
 	}
 	rc = sf_convert(c, trees, c->nsources, opts, diags);
 	free(trees);
@@ -155,7 +158,7 @@ dir_of(const char *path)
 
 int
 sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
-                 struct sf_config **out, struct sf_diags *diags)
+    struct sf_config **out, struct sf_diags *diags)
 {
 	struct sf_config *c = sf_config_new();
 	struct stat st;
@@ -165,8 +168,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 	*out = c;
 	if (stat(path, &st) != 0) {
 		sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL, "%s",
-		            errno == ENOENT ? "no such file or directory"
-		                            : strerror(errno));
+		    errno == ENOENT ? "no such file or directory"
+		                    : strerror(errno));
 		return SF_EINVALID;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -178,8 +181,7 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		c->dir = sf_xstrdup(path);
 		if (!d) {
 			sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL,
-			            "cannot read the directory: %s",
-			            strerror(errno));
+			    "cannot read the directory: %s", strerror(errno));
 			return SF_EINVALID;
 		}
 		while ((de = readdir(d))) {
@@ -201,8 +203,7 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		}
 		free(names);
 		if (!c->nsources) {
-			sf_diag_add(
-			    diags, SF_SEV_ERROR, &pos,
+			sf_diag_add(diags, SF_SEV_ERROR, &pos,
 			    "a configuration is the *.yaml and *.yml files "
 			    "directly inside a directory",
 			    "no manifests here: the directory has no *.yaml "
@@ -220,8 +221,8 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 
 int
 sf_manifest_load_buffer(const char *name, const char *data, size_t len,
-                        const struct sf_manifest_opts *opts,
-                        struct sf_config **out, struct sf_diags *diags)
+    const struct sf_manifest_opts *opts, struct sf_config **out,
+    struct sf_diags *diags)
 {
 	struct sf_config *c = sf_config_new();
 	struct sf_source *s;

@@ -27,12 +27,12 @@ struct sf_manifest_opts {
  * the sources; free it with sf_config_free.
  */
 int sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
-                     struct sf_config **out, struct sf_diags *diags);
+    struct sf_config **out, struct sf_diags *diags);
 
 /* The same for one in-memory file, named name (tests and fuzzers). */
 int sf_manifest_load_buffer(const char *name, const char *data, size_t len,
-                            const struct sf_manifest_opts *opts,
-                            struct sf_config **out, struct sf_diags *diags);
+    const struct sf_manifest_opts *opts, struct sf_config **out,
+    struct sf_diags *diags);
 
 /* "0.2.5": the libyaml this binary runs with. */
 const char *sf_manifest_yaml_version(void);

@@ -19,6 +19,8 @@ struct frame {
 struct builder {
 	struct sf_arena *arena;
 	const char *file;
+	const char *data;
+	size_t len;
 	struct sf_diags *diags;
 	struct frame stack[SF_MANIFEST_MAX_DEPTH + 1];
 	size_t depth;
@@ -47,10 +49,29 @@ mark_pos(const char *file, const yaml_mark_t *start, const yaml_mark_t *end)
 
 static void
 fail(struct builder *b, const struct sf_pos *pos, const char *detail,
-     const char *fmt, const char *arg)
+    const char *fmt, const char *arg)
 {
 	sf_diag_add(b->diags, SF_SEV_ERROR, pos, detail, fmt, arg);
 	b->failed = true;
+}
+
+struct sf_pos
+sf_node_subpos(const struct node *n, size_t off, size_t len)
+{
+	struct sf_pos p = n->pos;
+	uint32_t width = n->pos.end_col - n->pos.col;
+
+	if (n->kind != NODE_SCALAR || n->style == STYLE_BLOCK ||
+	    n->pos.line != n->pos.end_line)
+		return p;
+	/* The written width tells whether the text is the value verbatim
+	 * (escapes or multibyte characters make it differ). */
+	if (width != n->len + (n->style == STYLE_QUOTED ? 2 : 0))
+		return p;
+	p.col = n->pos.col + (uint32_t)off + (n->style == STYLE_QUOTED);
+	p.end_col = p.col + (uint32_t)(len ? len : 1);
+	p.end_line = p.line;
+	return p;
 }
 
 static bool
@@ -71,13 +92,20 @@ attach(struct builder *b, struct node *child)
 	if (!f->key) {
 		if (child->kind != NODE_SCALAR) {
 			fail(b, &child->pos, NULL, "%s",
-			     "a mapping key must be a plain string, not a "
-			     "mapping or a list");
+			    "a mapping key must be a plain string, not a "
+			    "mapping or a list");
 			return false;
 		}
 		f->key = child;
 		return true;
 	}
+	/*
+	 * A mapping or list as a whole is talked about through its key
+	 * ("steps must be a list"), so it takes the key's position: a block
+	 * one would otherwise start lines later, at its first entry.
+	 */
+	if (child->kind != NODE_SCALAR)
+		child->pos = f->key->pos;
 	SF_ALLOC_GROW(f->pairs, f->npairs + 1, f->apairs);
 	f->pairs[f->npairs].key = f->key;
 	f->pairs[f->npairs].value = child;
@@ -99,21 +127,21 @@ new_node(struct builder *b, enum node_kind kind, const yaml_event_t *ev)
 
 static bool
 check_props(struct builder *b, const yaml_event_t *ev,
-            const yaml_char_t *anchor, const yaml_char_t *tag, bool implicit)
+    const yaml_char_t *anchor, const yaml_char_t *tag, bool implicit)
 {
 	struct sf_pos pos = mark_pos(b->file, &ev->start_mark, &ev->end_mark);
 
 	if (anchor) {
 		fail(b, &pos,
-		     "sandform manifests keep every value where it is "
-		     "used; use variables to share values",
-		     "YAML anchors (&%s) are not supported",
-		     (const char *)anchor);
+		    "sandform manifests keep every value where it is "
+		    "used; use variables to share values",
+		    "YAML anchors (&%s) are not supported",
+		    (const char *)anchor);
 		return false;
 	}
 	if (tag && !implicit) {
 		fail(b, &pos, "quote a value to make it a string",
-		     "YAML tags (%s) are not supported", (const char *)tag);
+		    "YAML tags (%s) are not supported", (const char *)tag);
 		return false;
 	}
 	return true;
@@ -154,23 +182,43 @@ close_container(struct builder *b, const yaml_event_t *ev)
 		n->pairs =
 		    sf_arena_alloc(b->arena, f->npairs * sizeof(*n->pairs));
 		if (f->npairs)
-			memcpy(n->pairs, f->pairs,
-			       f->npairs * sizeof(*n->pairs));
+			memcpy(
+			    n->pairs, f->pairs, f->npairs * sizeof(*n->pairs));
 	} else {
 		n->n = f->nitems;
 		n->items =
 		    sf_arena_alloc(b->arena, f->nitems * sizeof(*n->items));
 		if (f->nitems)
-			memcpy(n->items, f->items,
-			       f->nitems * sizeof(*n->items));
+			memcpy(
+			    n->items, f->items, f->nitems * sizeof(*n->items));
 	}
 	free(f->pairs);
 	free(f->items);
 }
 
+/* The byte at a 1-based line and character column, or 0. */
+static int
+char_at(const struct builder *b, const struct sf_pos *pos)
+{
+	const char *p = b->data, *end = b->data + b->len;
+	uint32_t line, col;
+
+	for (line = 1; line < pos->line && p < end; p++)
+		if (*p == '\n')
+			line++;
+	for (col = 1; p < end && *p != '\n'; p++) {
+		if (((unsigned char)*p & 0xc0) == 0x80)
+			continue;
+		if (col++ == pos->col)
+			return (unsigned char)*p;
+	}
+	return 0;
+}
+
 static void
 syntax_error(struct builder *b, const yaml_parser_t *p)
 {
+	const char *hint = NULL;
 	struct sf_pos pos;
 	struct sf_buf msg = SF_BUF_INIT;
 	const yaml_mark_t *m = &p->problem_mark;
@@ -188,19 +236,24 @@ syntax_error(struct builder *b, const yaml_parser_t *p)
 	}
 	pos.end_line = pos.line;
 	pos.end_col = pos.col + 1;
-	sf_buf_addf(&msg, "invalid YAML: %s",
-	            p->problem ? p->problem : "syntax error");
-	if (p->context)
+	sf_buf_addf(
+	    &msg, "invalid YAML: %s", p->problem ? p->problem : "syntax error");
+	if (p->context && (p->context_mark.line != m->line ||
+			      p->context_mark.column != m->column))
 		sf_buf_addf(&msg, " (%s at line %zu, column %zu)", p->context,
-		            (size_t)p->context_mark.line + 1,
-		            (size_t)p->context_mark.column + 1);
-	fail(b, &pos, NULL, "%s", msg.buf);
+		    (size_t)p->context_mark.line + 1,
+		    (size_t)p->context_mark.column + 1);
+	else if (p->context)
+		sf_buf_addf(&msg, " (%s)", p->context);
+	if (p->error != YAML_READER_ERROR && char_at(b, &pos) == '\t')
+		hint = "this is a tab: YAML indentation must be spaces";
+	fail(b, &pos, hint, "%s", msg.buf);
 	sf_buf_release(&msg);
 }
 
 struct node *
 sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
-              size_t len, struct sf_diags *diags, bool *ok)
+    size_t len, struct sf_diags *diags, bool *ok)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -211,6 +264,8 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 	memset(&b, 0, sizeof(b));
 	b.arena = arena;
 	b.file = file;
+	b.data = data;
+	b.len = len;
 	b.diags = diags;
 	if (!yaml_parser_initialize(&parser))
 		sf_die("out of memory initialising the YAML parser");
@@ -231,22 +286,22 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 				    file, &ev.start_mark, &ev.end_mark);
 
 				fail(&b, &pos,
-				     "put each document in a file of its own",
-				     "a manifest file holds one YAML document; "
-				     "this is the second%s",
-				     "");
+				    "put each document in a file of its own",
+				    "a manifest file holds one YAML document; "
+				    "this is the second%s",
+				    "");
 			}
 			break;
 		case YAML_MAPPING_START_EVENT:
 			if (check_props(&b, &ev, ev.data.mapping_start.anchor,
-			                ev.data.mapping_start.tag,
-			                ev.data.mapping_start.implicit))
+			        ev.data.mapping_start.tag,
+			        ev.data.mapping_start.implicit))
 				open_container(&b, NODE_MAP, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 			if (check_props(&b, &ev, ev.data.sequence_start.anchor,
-			                ev.data.sequence_start.tag,
-			                ev.data.sequence_start.implicit))
+			        ev.data.sequence_start.tag,
+			        ev.data.sequence_start.implicit))
 				open_container(&b, NODE_SEQ, &ev);
 			break;
 		case YAML_MAPPING_END_EVENT:
@@ -257,13 +312,13 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			struct node *n;
 
 			if (!check_props(&b, &ev, ev.data.scalar.anchor,
-			                 ev.data.scalar.tag,
-			                 ev.data.scalar.plain_implicit ||
-			                     ev.data.scalar.quoted_implicit))
+			        ev.data.scalar.tag,
+			        ev.data.scalar.plain_implicit ||
+			            ev.data.scalar.quoted_implicit))
 				break;
 			n = new_node(&b, NODE_SCALAR, &ev);
-			n->value = sf_arena_strndup(
-			    arena, (const char *)ev.data.scalar.value,
+			n->value = sf_arena_strndup(arena,
+			    (const char *)ev.data.scalar.value,
 			    ev.data.scalar.length);
 			n->len = ev.data.scalar.length;
 			switch (ev.data.scalar.style) {
@@ -280,7 +335,7 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			}
 			if (memchr(n->value, '\0', n->len)) {
 				fail(&b, &n->pos, NULL,
-				     "a value contains a NUL character%s", "");
+				    "a value contains a NUL character%s", "");
 				break;
 			}
 			attach(&b, n);
@@ -291,10 +346,10 @@ sf_yaml_parse(struct sf_arena *arena, const char *file, const char *data,
 			    mark_pos(file, &ev.start_mark, &ev.end_mark);
 
 			fail(&b, &pos,
-			     "sandform manifests keep every value where it is "
-			     "used; use variables to share values",
-			     "YAML aliases (*%s) are not supported",
-			     (const char *)ev.data.alias.anchor);
+			    "sandform manifests keep every value where it is "
+			    "used; use variables to share values",
+			    "YAML aliases (*%s) are not supported",
+			    (const char *)ev.data.alias.anchor);
 			break;
 		}
 		default:

@@ -38,8 +38,8 @@ cmp_name(const void *key, const void *elem, size_t off)
 }
 
 static const void *
-find_sorted(const void *base, size_t n, size_t size, size_t off,
-            const char *name)
+find_sorted(
+    const void *base, size_t n, size_t size, size_t off, const char *name)
 {
 	size_t lo = 0, hi = n;
 
@@ -62,15 +62,15 @@ const struct sf_interpreter *
 sf_config_interpreter(const struct sf_config *c, const char *name)
 {
 	return find_sorted(c->interpreters, c->ninterpreters,
-	                   sizeof(struct sf_interpreter),
-	                   offsetof(struct sf_interpreter, name), name);
+	    sizeof(struct sf_interpreter),
+	    offsetof(struct sf_interpreter, name), name);
 }
 
 const struct sf_job *
 sf_config_job(const struct sf_config *c, const char *name)
 {
 	return find_sorted(c->jobs, c->njobs, sizeof(struct sf_job),
-	                   offsetof(struct sf_job, name), name);
+	    offsetof(struct sf_job, name), name);
 }
 
 const char *

@@ -163,8 +163,8 @@ struct sf_config {
 struct sf_config *sf_config_new(void);
 void sf_config_free(struct sf_config *c);
 
-const struct sf_interpreter *sf_config_interpreter(const struct sf_config *c,
-                                                   const char *name);
+const struct sf_interpreter *sf_config_interpreter(
+    const struct sf_config *c, const char *name);
 const struct sf_job *sf_config_job(const struct sf_config *c, const char *name);
 
 const char *sf_network_name(enum sf_network n);

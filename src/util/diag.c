@@ -21,7 +21,7 @@ sf_diags_release(struct sf_diags *d)
 
 int
 sf_diag_add(struct sf_diags *d, enum sf_severity sev, const struct sf_pos *pos,
-            const char *detail, const char *fmt, ...)
+    const char *detail, const char *fmt, ...)
 {
 	struct sf_diag *g;
 	struct sf_buf b = SF_BUF_INIT;

@@ -32,8 +32,8 @@ void sf_diags_init(struct sf_diags *d);
 void sf_diags_release(struct sf_diags *d);
 /* Add a diagnostic; returns SF_EINVALID for errors so callers can return it. */
 int sf_diag_add(struct sf_diags *d, enum sf_severity sev,
-                const struct sf_pos *pos, const char *detail, const char *fmt,
-                ...) SF_PRINTF(5, 6);
+    const struct sf_pos *pos, const char *detail, const char *fmt, ...)
+    SF_PRINTF(5, 6);
 #define sf_diag_error(d, pos, ...) \
 	sf_diag_add((d), SF_SEV_ERROR, (pos), NULL, __VA_ARGS__)
 /* Stable order: by file, line, column, then the order they were added. */

@@ -15,10 +15,10 @@ sf_fs_read(const char *path, size_t max, struct sf_buf *out, struct sf_err *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sf_error(err, errno == ENOENT ? SF_ENOTFOUND : SF_ERROR,
-		                path, "cannot open: %s", strerror(errno));
+		    path, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = sf_error(err, SF_ERROR, path, "cannot stat: %s",
-		              strerror(errno));
+		rc = sf_error(
+		    err, SF_ERROR, path, "cannot stat: %s", strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -31,7 +31,7 @@ sf_fs_read(const char *path, size_t max, struct sf_buf *out, struct sf_err *err)
 		sf_fs_human_size(have, sizeof(have), (uint64_t)st.st_size);
 		sf_fs_human_size(lim, sizeof(lim), max);
 		rc = sf_error(err, SF_EINVALID, path,
-		              "file is %s; the limit is %s", have, lim);
+		    "file is %s; the limit is %s", have, lim);
 		goto out;
 	}
 	for (;;) {
@@ -43,7 +43,7 @@ sf_fs_read(const char *path, size_t max, struct sf_buf *out, struct sf_err *err)
 			if (errno == EINTR)
 				continue;
 			rc = sf_error(err, SF_ERROR, path, "cannot read: %s",
-			              strerror(errno));
+			    strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -55,8 +55,7 @@ sf_fs_read(const char *path, size_t max, struct sf_buf *out, struct sf_err *err)
 
 			sf_fs_human_size(lim, sizeof(lim), max);
 			rc = sf_error(err, SF_EINVALID, path,
-			              "file is larger than the limit of %s",
-			              lim);
+			    "file is larger than the limit of %s", lim);
 			goto out;
 		}
 	}
@@ -92,8 +91,8 @@ void
 sf_fs_human_size(char *out, size_t outlen, uint64_t bytes)
 {
 	if (bytes >= 1024 * 1024)
-		snprintf(out, outlen, "%.1f MiB",
-		         (double)bytes / (1024.0 * 1024.0));
+		snprintf(
+		    out, outlen, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 	else if (bytes >= 1024)
 		snprintf(out, outlen, "%.1f KiB", (double)bytes / 1024.0);
 	else

@@ -8,8 +8,8 @@
  * Read all of path into out (appended), refusing files larger than max
  * bytes with SF_EINVALID. A missing file is SF_ENOTFOUND.
  */
-int sf_fs_read(const char *path, size_t max, struct sf_buf *out,
-               struct sf_err *err);
+int sf_fs_read(
+    const char *path, size_t max, struct sf_buf *out, struct sf_err *err);
 bool sf_fs_is_dir(const char *path);
 /* Join a directory and a name; "." and "" as dir give the name alone. */
 char *sf_fs_join(const char *dir, const char *name);

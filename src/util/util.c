@@ -6,7 +6,7 @@ char sf_buf_empty[1];
 
 int
 sf_verror(struct sf_err *err, enum sf_code code, const char *where,
-          const char *fmt, va_list ap)
+    const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
@@ -18,7 +18,7 @@ sf_verror(struct sf_err *err, enum sf_code code, const char *where,
 
 int
 sf_error(struct sf_err *err, enum sf_code code, const char *where,
-         const char *fmt, ...)
+    const char *fmt, ...)
 {
 	va_list ap;
 

@@ -41,9 +41,9 @@ struct sf_err {
 
 /* Fill err (which may be NULL) and return code, for `return sf_error(...)`. */
 int sf_error(struct sf_err *err, enum sf_code code, const char *where,
-             const char *fmt, ...) SF_PRINTF(4, 5);
+    const char *fmt, ...) SF_PRINTF(4, 5);
 int sf_verror(struct sf_err *err, enum sf_code code, const char *where,
-              const char *fmt, va_list ap);
+    const char *fmt, va_list ap);
 void sf_err_clear(struct sf_err *err);
 const char *sf_code_name(enum sf_code code);
 
@@ -103,8 +103,8 @@ bool sf_str_has_suffix(const char *s, const char *suffix);
 /* Edit distance, capped: returns max + 1 once the distance exceeds max. */
 size_t sf_str_distance(const char *a, const char *b, size_t max);
 /* The candidate closest to s, or NULL when none is close enough. */
-const char *sf_str_closest(const char *s, const char *const *candidates,
-                           size_t n);
+const char *sf_str_closest(
+    const char *s, const char *const *candidates, size_t n);
 /* Whether s (of len bytes) is valid UTF-8; *bad gets the offset if not. */
 bool sf_utf8_valid(const char *s, size_t len, size_t *bad);
 /* Append s to b quoted for a message: "..." with control bytes escaped. */

@@ -16,15 +16,10 @@
 #include "util/fs.h"
 
 static const char *const zones[] = { "UTC", "America/New_York", "Europe/Berlin",
-	                             "Asia/Tokyo", "Australia/Sydney" };
-static const char *const schedules[] = { "0 22 * * 1-5",
-	                                 "*/15 * * * *",
-	                                 "cron(0 8 ? * MON-FRI *)",
-	                                 "rate(5 minutes)",
-	                                 "@daily",
-	                                 "every 2h",
-	                                 "30 6 1,15 * *",
-	                                 "cron(0 12 L * ? *)" };
+	"Asia/Tokyo", "Australia/Sydney" };
+static const char *const schedules[] = { "0 22 * * 1-5", "*/15 * * * *",
+	"cron(0 8 ? * MON-FRI *)", "rate(5 minutes)", "@daily", "every 2h",
+	"30 6 1,15 * *", "cron(0 12 L * ? *)" };
 static const char *const networks[] = { "SANDBOX", "PUBLIC", "VPC" };
 
 static void
@@ -39,46 +34,45 @@ generate(const char *path, long ni, long nj)
 	}
 	fputs("version: 1\nprovider:\n  target: local\nvariables:\n"
 	      "  account: \"123456789012\"\ninterpreters:\n",
-	      f);
+	    f);
 	for (i = 0; i < ni; i++) {
 		const char *net = networks[i % 3];
 
 		fprintf(f,
-		        "  sandbox_%06ld:\n"
-		        "    description: Generated sandbox number %ld\n"
-		        "    network: %s\n",
-		        i, i, net);
+		    "  sandbox_%06ld:\n"
+		    "    description: Generated sandbox number %ld\n"
+		    "    network: %s\n",
+		    i, i, net);
 		if (!strcmp(net, "VPC"))
 			fprintf(f,
-			        "    vpc:\n"
-			        "      subnets: [subnet-%08lx, subnet-%08lx]\n"
-			        "      security_groups: [sg-%08lx]\n",
-			        i, i + 1, i);
+			    "    vpc:\n"
+			    "      subnets: [subnet-%08lx, subnet-%08lx]\n"
+			    "      security_groups: [sg-%08lx]\n",
+			    i, i + 1, i);
 		fprintf(f,
-		        "    execution_role_arn: "
-		        "arn:aws:iam::${var.account}:role/sandbox-%ld\n"
-		        "    tags: { team: team%ld, env: bench, index: %ld }\n",
-		        i, i % 17, i);
+		    "    execution_role_arn: "
+		    "arn:aws:iam::${var.account}:role/sandbox-%ld\n"
+		    "    tags: { team: team%ld, env: bench, index: %ld }\n",
+		    i, i % 17, i);
 	}
 	fputs("jobs:\n", f);
 	for (i = 0; i < nj; i++)
 		fprintf(f,
-		        "  job_%06ld:\n"
-		        "    interpreter: sandbox_%06ld\n"
-		        "    schedule: \"%s\"\n"
-		        "    timezone: %s\n"
-		        "    session_timeout: 600\n"
-		        "    timeout: 5m\n"
-		        "    retries: 1\n"
-		        "    steps:\n"
-		        "      - command: echo job %ld\n"
-		        "      - code: |\n"
-		        "          total = sum(range(%ld))\n"
-		        "          print(total)\n"
-		        "        expect: { stdout: \"^[0-9]+\" }\n",
-		        i, ni ? i % ni : 0,
-		        schedules[i % SF_ARRAY_LEN(schedules)],
-		        zones[i % SF_ARRAY_LEN(zones)], i, i);
+		    "  job_%06ld:\n"
+		    "    interpreter: sandbox_%06ld\n"
+		    "    schedule: \"%s\"\n"
+		    "    timezone: %s\n"
+		    "    session_timeout: 600\n"
+		    "    timeout: 5m\n"
+		    "    retries: 1\n"
+		    "    steps:\n"
+		    "      - command: echo job %ld\n"
+		    "      - code: |\n"
+		    "          total = sum(range(%ld))\n"
+		    "          print(total)\n"
+		    "        expect: { stdout: \"^[0-9]+\" }\n",
+		    i, ni ? i % ni : 0, schedules[i % SF_ARRAY_LEN(schedules)],
+		    zones[i % SF_ARRAY_LEN(zones)], i, i);
 	if (fclose(f) != 0) {
 		perror(path);
 		exit(1);
@@ -138,8 +132,7 @@ main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr,
-		        "usage: %s SANDFORM [N_INTERP [N_JOBS [RUNS]]]\n",
-		        argv[0]);
+		    "usage: %s SANDFORM [N_INTERP [N_JOBS [RUNS]]]\n", argv[0]);
 		return 2;
 	}
 	if (argc > 2)
@@ -160,8 +153,8 @@ main(int argc, char **argv)
 	for (i = 0; i < runs; i++) {
 		rc = run_once(argv[1], path, &ms[i], &rss);
 		if (rc != 0) {
-			fprintf(stderr, "bench: sandform validate exited %d\n",
-			        rc);
+			fprintf(
+			    stderr, "bench: sandform validate exited %d\n", rc);
 			execl(argv[1], argv[1], "validate", path, (char *)NULL);
 			return 1;
 		}
@@ -171,12 +164,12 @@ main(int argc, char **argv)
 	qsort(ms, (size_t)runs, sizeof(ms[0]), cmp_double);
 	printf("bench validate: %ld interpreters + %ld jobs, %.1f MiB of "
 	       "YAML\n",
-	       ni, nj, (double)st.st_size / (1024.0 * 1024.0));
+	    ni, nj, (double)st.st_size / (1024.0 * 1024.0));
 	printf("bench validate: wall median %.1f ms (min %.1f, max %.1f, %ld "
 	       "runs); target < 200 ms\n",
-	       ms[runs / 2], ms[0], ms[runs - 1], runs);
+	    ms[runs / 2], ms[0], ms[runs - 1], runs);
 	printf("bench validate: peak RSS %.1f MiB; target < 100 MiB\n",
-	       (double)peak / 1024.0);
+	    (double)peak / 1024.0);
 	if (getenv("SF_BENCH_KEEP")) {
 		printf("bench validate: kept %s\n", path);
 	} else {

@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.nvars = 2;
 	o.getenv = no_env;
 	sf_diags_init(&d);
-	rc = sf_manifest_load_buffer("fuzz.yaml", (const char *)data, size, &o,
-	                             &c, &d);
+	rc = sf_manifest_load_buffer(
+	    "fuzz.yaml", (const char *)data, size, &o, &c, &d);
 	if ((rc == SF_OK) != (d.errors == 0))
 		abort();
 	for (i = 0; i < d.n; i++) {

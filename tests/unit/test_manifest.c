@@ -38,8 +38,8 @@ load(struct loaded *l, const char *text, const char *const *vars, size_t nvars)
 	o.nvars = nvars;
 	o.getenv = fake_env;
 	sf_diags_init(&l->d);
-	l->rc = sf_manifest_load_buffer("m.yaml", text, strlen(text), &o, &l->c,
-	                                &l->d);
+	l->rc = sf_manifest_load_buffer(
+	    "m.yaml", text, strlen(text), &o, &l->c, &l->d);
 }
 
 static void
@@ -60,7 +60,7 @@ find_diag(const struct loaded *l, const char *s)
 			return &l->d.v[i];
 	for (i = 0; i < l->d.n; i++)
 		print_message("diag %zu: %u:%u %s\n", i, l->d.v[i].pos.line,
-		              l->d.v[i].pos.col, l->d.v[i].summary);
+		    l->d.v[i].pos.col, l->d.v[i].summary);
 	fail_msg("no diagnostic contains \"%s\"", s);
 	return NULL;
 }
@@ -134,8 +134,8 @@ test_full_model(void **state)
 	assert_int_equal(it->name.pos.col, 3);
 	assert_int_equal(it->network, SF_NET_PUBLIC);
 	assert_true(it->prevent_destroy);
-	assert_string_equal(it->execution_role_arn.s,
-	                    "arn:aws:iam::123456789012:role/sandbox");
+	assert_string_equal(
+	    it->execution_role_arn.s, "arn:aws:iam::123456789012:role/sandbox");
 	assert_int_equal(it->ntags, 3);
 	assert_string_equal(it->tags[0].key.s, "alpha");
 	assert_string_equal(it->tags[0].value.s, "");
@@ -213,18 +213,18 @@ test_var_errors(void **state)
 
 	(void)state;
 	load(&l,
-	     "version: 1\n"
-	     "variables: { a: \"${var.b}\", b: x }\n"
-	     "interpreters:\n"
-	     "  i:\n"
-	     "    description: \"${var.missing} ${env.SF_TEST_UNSET} "
-	     "${var.}\"\n",
-	     vars, 2);
+	    "version: 1\n"
+	    "variables: { a: \"${var.b}\", b: x }\n"
+	    "interpreters:\n"
+	    "  i:\n"
+	    "    description: \"${var.missing} ${env.SF_TEST_UNSET} "
+	    "${var.}\"\n",
+	    vars, 2);
 	assert_int_equal(l.rc, SF_EINVALID);
 	assert_int_equal(l.d.errors, 6);
 	assert_int_equal(find_diag(&l, "cannot refer to another")->pos.line, 2);
 	assert_int_equal(
-	    find_diag(&l, "undeclared variable \"missing\"")->pos.col, 18);
+	    find_diag(&l, "undeclared variable \"missing\"")->pos.col, 19);
 	find_diag(&l, "environment variable SF_TEST_UNSET is not set");
 	find_diag(&l, "malformed reference \"${var.}\"");
 	assert_null(find_diag(&l, "--var nosuch")->pos.file);
@@ -240,18 +240,18 @@ test_all_errors_reported_in_order(void **state)
 
 	(void)state;
 	load(&l,
-	     "version: 1\n"
-	     "interpreters:\n"
-	     "  a-b:\n"
-	     "    netwrok: PUBLIC\n"
-	     "    network: public\n"
-	     "    network: VPC\n"
-	     "jobs:\n"
-	     "  j:\n"
-	     "    interpreter: nope\n"
-	     "    schedule: \"0 24 * * *\"\n"
-	     "    steps: []\n",
-	     NULL, 0);
+	    "version: 1\n"
+	    "interpreters:\n"
+	    "  a-b:\n"
+	    "    netwrok: PUBLIC\n"
+	    "    network: public\n"
+	    "    network: VPC\n"
+	    "jobs:\n"
+	    "  j:\n"
+	    "    interpreter: nope\n"
+	    "    schedule: \"0 24 * * *\"\n"
+	    "    steps: []\n",
+	    NULL, 0);
 	assert_int_equal(l.rc, SF_EINVALID);
 	g = find_diag(&l, "invalid interpreter name \"a-b\"");
 	assert_int_equal(g->pos.line, 3);
@@ -351,73 +351,51 @@ test_empty_and_versionless(void **state)
 static void
 test_patterns_match_their_regex(void **state)
 {
-	static const char *const samples[] = {
-		"",
-		"a",
-		"A_1",
-		"1a",
-		"a-b",
-		"_x",
-		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv",
+	static const char *const samples[] = { "", "a", "A_1", "1a", "a-b",
+		"_x", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv",
 		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw",
-		"arn:aws:iam::123456789012:role/x",
-		"arn:aws:iam:::role/x",
+		"arn:aws:iam::123456789012:role/x", "arn:aws:iam:::role/x",
 		"arn:aws-cn:iam::123456789012:role/a/b",
 		"arn:aws:iam::12345678901:role/x",
 		"arn:aws:iam::123456789012:role/",
 		"arn:aws-:iam::123456789012:role/x",
-		"arn:aws:iam::123456789012:user/x",
-		"subnet-0abc1234",
-		"subnet-0abc12345",
-		"subnet-0123456789abcdefg",
-		"subnet-0123456789abcdefgh",
-		"sg-0abc12345",
-		"sg-0abc_12345",
+		"arn:aws:iam::123456789012:user/x", "subnet-0abc1234",
+		"subnet-0abc12345", "subnet-0123456789abcdefg",
+		"subnet-0123456789abcdefgh", "sg-0abc12345", "sg-0abc_12345",
 		"arn:aws:secretsmanager:us-east-1:123456789012:secret:my/"
 		"cert-AbC",
 		"arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:"
 		"secret:x",
 		"arn:aws:secretsmanager:us-east-1:123456789012:secret:",
-		"arn:aws:secretsmanager:US:123456789012:secret:x",
-		"team",
-		"a b.c:d/e=f+g@h-i",
-		"tab\there",
-		"bad!",
-		"caf\xc3\xa9",
-		"us-west-2",
-		"us-gov-west-1",
-		"eu-central-1",
-		"us-west",
-		"usa-west-2",
-		"us--west-2",
-		"us-west-2a",
-		"a1-west-2"
-	};
+		"arn:aws:secretsmanager:US:123456789012:secret:x", "team",
+		"a b.c:d/e=f+g@h-i", "tab\there", "bad!", "caf\xc3\xa9",
+		"us-west-2", "us-gov-west-1", "eu-central-1", "us-west",
+		"usa-west-2", "us--west-2", "us-west-2a", "a1-west-2" };
 	size_t p, i;
 
 	(void)state;
 	for (p = 0; p < PAT__COUNT; p++) {
 		regex_t re;
 
-		assert_int_equal(regcomp(&re,
-		                         sf_pattern_regex((enum sf_pattern)p),
-		                         REG_EXTENDED | REG_NOSUB),
-		                 0);
+		assert_int_equal(
+		    regcomp(&re, sf_pattern_regex((enum sf_pattern)p),
+		        REG_EXTENDED | REG_NOSUB),
+		    0);
 		for (i = 0; i < SF_ARRAY_LEN(samples); i++) {
 			bool want = regexec(&re, samples[i], 0, NULL, 0) == 0;
 
 			if (sf_pattern_match((enum sf_pattern)p, samples[i]) !=
 			    want)
 				fail_msg("pattern %s and \"%s\": regex says %d",
-				         sf_pattern_regex((enum sf_pattern)p),
-				         samples[i], want);
+				    sf_pattern_regex((enum sf_pattern)p),
+				    samples[i], want);
 		}
 		regfree(&re);
 	}
 	/* The model's patterns are ECMAScript's, where . stops at a newline
 	 * (POSIX's does not, so this one is checked on its own). */
-	assert_false(sf_pattern_match(PAT_ROLE_ARN,
-	                              "arn:aws:iam::123456789012:role/x\ny"));
+	assert_false(sf_pattern_match(
+	    PAT_ROLE_ARN, "arn:aws:iam::123456789012:role/x\ny"));
 }
 
 static void
@@ -445,8 +423,8 @@ test_directory_of_files(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	write_file(dir, "b.yaml",
-	           "interpreters:\n  shared: {}\n  only_b: {}\n");
+	write_file(
+	    dir, "b.yaml", "interpreters:\n  shared: {}\n  only_b: {}\n");
 	write_file(dir, "a.yml", "version: 1\ninterpreters:\n  shared: {}\n");
 	write_file(dir, ".hidden.yaml", "this: is: not: yaml\n");
 	write_file(dir, "c.yaml~", "nor: [this\n");
@@ -468,8 +446,7 @@ test_directory_of_files(void **state)
 
 	for (i = 0; i < 4; i++) {
 		static const char *const names[] = { "a.yml", "b.yaml",
-			                             ".hidden.yaml",
-			                             "c.yaml~" };
+			".hidden.yaml", "c.yaml~" };
 		char *p = sf_fs_join(dir, names[i]);
 
 		unlink(p);

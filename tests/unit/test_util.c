@@ -61,13 +61,13 @@ test_error_returns_code(void **state)
 	struct sf_err err;
 
 	(void)state;
-	assert_int_equal(sf_error(&err, SF_ENOTFOUND, "thing", "no %s", "x"),
-	                 SF_ENOTFOUND);
+	assert_int_equal(
+	    sf_error(&err, SF_ENOTFOUND, "thing", "no %s", "x"), SF_ENOTFOUND);
 	assert_int_equal(err.code, SF_ENOTFOUND);
 	assert_string_equal(err.where, "thing");
 	assert_string_equal(err.msg, "no x");
-	assert_int_equal(sf_error(NULL, SF_EINVALID, NULL, "ignored"),
-	                 SF_EINVALID);
+	assert_int_equal(
+	    sf_error(NULL, SF_EINVALID, NULL, "ignored"), SF_EINVALID);
 	sf_err_clear(&err);
 	assert_int_equal(err.code, SF_OK);
 	assert_string_equal(err.msg, "");
@@ -77,7 +77,7 @@ static void
 test_distance_and_closest(void **state)
 {
 	static const char *const keys[] = { "description", "network", "vpc",
-		                            "tags" };
+		"tags" };
 
 	(void)state;
 	assert_int_equal(sf_str_distance("network", "netwrok", 5), 2);
