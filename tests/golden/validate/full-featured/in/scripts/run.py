@@ -1,0 +1,1 @@
+print("report: 3 rows")
