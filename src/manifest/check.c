@@ -572,6 +572,14 @@ read_int(struct cv *cv, const struct node *n, const char *path, int64_t min,
 
 	if (!ok)
 		return false;
+	if (s && !parse_int(s, &v) && *s &&
+	    strspn(s + (*s == '-' || *s == '+'), "0123456789") ==
+	        strlen(s + (*s == '-' || *s == '+'))) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "%s must be between %lld and %lld, not %s", path,
+		    (long long)min, (long long)max, s);
+		return false;
+	}
 	if (!s || !parse_int(s, &v))
 		return type_error(cv, n, path, "a whole number", NULL);
 	if (v < min || v > max)

@@ -33,9 +33,9 @@
 	X(p, interpreter)                                                     \
 	X(p, schedule)                                                        \
 	X(p, timezone)                                                        \
-	X(p, session_timeout) X(p, timeout) X(p, retries)                     \
-	    X(p, starting_deadline) X(p, concurrency) X(p, jitter) X(p, keep) \
-	        X(p, steps)
+	X(p, session_timeout)                                                 \
+	X(p, timeout) X(p, retries) X(p, starting_deadline) X(p, concurrency) \
+	    X(p, jitter) X(p, keep) X(p, steps)
 #define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
 #define STEP_KEYS(X, p) \
 	X(p, command)   \
@@ -85,6 +85,27 @@ struct gathered {
 	struct sf_pos provider_pos;
 	bool provider_seen;
 };
+
+/* The position of the key whose value is v in map n. */
+static const struct sf_pos *
+key_pos(const struct node *n, const struct node *v)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		if (n->pairs[i].value == v)
+			return &n->pairs[i].key->pos;
+	return &v->pos;
+}
+
+/* "key:" with nothing after it: an empty section. */
+static bool
+is_null(const struct node *n)
+{
+	return n->kind == NODE_SCALAR && n->style == STYLE_PLAIN &&
+	       (!*n->value || !strcmp(n->value, "~") ||
+	           !strcmp(n->value, "null"));
+}
 
 /* ---- provider ---- */
 
@@ -151,15 +172,17 @@ static void
 convert_tags(
     struct cv *cv, struct node *n, const char *path, struct sf_interpreter *it)
 {
-	size_t i;
+	size_t i, distinct;
 
 	if (!expect_map(cv, n, path))
 		return;
 	check_keys(cv, n, path, NULL, 0, NULL);
-	if (n->n > SF_TAGS_MAX)
+	for (i = 0, distinct = 0; i < n->n; i++)
+		distinct += !n->pairs[i].skip;
+	if (distinct > SF_TAGS_MAX)
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
-		    "%s has %zu tags; AgentCore allows at most %d", path, n->n,
-		    SF_TAGS_MAX);
+		    "%s has %zu tags; AgentCore allows at most %d", path,
+		    distinct, SF_TAGS_MAX);
 	it->tags = sf_arena_alloc(&cv->c->arena, n->n * sizeof(*it->tags));
 	for (i = 0; i < n->n; i++) {
 		struct node_pair *pr = &n->pairs[i];
@@ -417,11 +440,16 @@ convert_files(
 			                 : sf_fs_join(cv->dir, out->source.s);
 			struct stat sb;
 
-			if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			if (stat(full, &sb) != 0) {
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
 				    "source is read relative to the "
 				    "manifest's directory",
 				    "%s: no such file \"%s\"", p, full);
+				ok = false;
+			} else if (!S_ISREG(sb.st_mode)) {
+				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+				    "%s: \"%s\" is a directory, not a file", p,
+				    full);
 				ok = false;
 			}
 			free(full);
@@ -534,7 +562,7 @@ convert_step(
 		if (!(v = k[action_keys[i]]))
 			continue;
 		if (action) {
-			sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
+			sf_diag_add(cv->d, SF_SEV_ERROR, key_pos(n, v),
 			    "split them into two steps",
 			    "%s has both %s and %s; a step does exactly one "
 			    "thing",
@@ -617,7 +645,8 @@ convert_schedule(
 
 		sf_diag_add(cv->d, SF_SEV_ERROR, &pos,
 		    "schedules are 5-field cron, cron(...), rate(...), "
-		    "every N (m|h|d) or @hourly/@daily/@weekly/@monthly",
+		    "every N (m|h|d) or "
+		    "@hourly/@daily/@weekly/@monthly/@yearly",
 		    "%s: %s", path, se.msg);
 		j->schedule_text.s = NULL;
 	}
@@ -1039,7 +1068,7 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		k = files[f].top;
 		if ((v = k[TOP_version]))
 			check_version(&cv, v, &g);
-		if ((v = k[TOP_variables]))
+		if ((v = k[TOP_variables]) && !is_null(v))
 			gather_variables(&cv, v, &g);
 	}
 	/* A file that did not parse may well have said version: 1. */
@@ -1064,7 +1093,7 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		cv.dir = files[f].dir;
 		if ((v = k[TOP_provider]))
 			convert_provider(&cv, v, &g);
-		if ((v = k[TOP_interpreters]) &&
+		if ((v = k[TOP_interpreters]) && !is_null(v) &&
 		    expect_map(&cv, v, "interpreters")) {
 			check_keys(&cv, v, "interpreters", NULL, 0, NULL);
 			for (i = 0; i < v->n; i++) {
@@ -1076,7 +1105,8 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 				    &g.interps[g.ninterps++]);
 			}
 		}
-		if ((v = k[TOP_jobs]) && expect_map(&cv, v, "jobs")) {
+		if ((v = k[TOP_jobs]) && !is_null(v) &&
+		    expect_map(&cv, v, "jobs")) {
 			check_keys(&cv, v, "jobs", NULL, 0, NULL);
 			for (i = 0; i < v->n; i++) {
 				if (v->pairs[i].skip)

@@ -82,6 +82,7 @@ sf_interp_expand(const struct interp_ctx *ic, const struct node *n,
 			const char *end = strchr(q, '}');
 			int w = end ? (int)(end - q + 1) : (int)strlen(q);
 
+			at = sf_node_subpos(n, (size_t)(q - s), (size_t)w);
 			rc = sf_diag_add(diags, SF_SEV_ERROR, pos,
 			    "a reference is ${var.NAME} or ${env.NAME}, NAME "
 			    "made of letters, digits and underscores",

@@ -176,7 +176,7 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		DIR *d = opendir(path);
 		struct dirent *de;
 		char **names = NULL;
-		size_t n = 0, alloc = 0;
+		size_t n = 0, alloc = 0, skipped = 0;
 
 		c->dir = sf_xstrdup(path);
 		if (!d) {
@@ -185,8 +185,14 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 			return SF_EINVALID;
 		}
 		while ((de = readdir(d))) {
-			if (!is_manifest_name(de->d_name))
+			if (!is_manifest_name(de->d_name)) {
+				skipped +=
+				    sf_str_has_suffix(de->d_name, ".yaml") ||
+				    sf_str_has_suffix(de->d_name, ".yml") ||
+				    sf_str_has_suffix(de->d_name, ".yaml~") ||
+				    sf_str_has_suffix(de->d_name, ".yml~");
 				continue;
+			}
 			SF_ALLOC_GROW(names, n + 1, alloc);
 			names[n++] = sf_fs_join(path, de->d_name);
 		}
@@ -204,10 +210,13 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 		free(names);
 		if (!c->nsources) {
 			sf_diag_add(diags, SF_SEV_ERROR, &pos,
-			    "a configuration is the *.yaml and *.yml files "
-			    "directly inside a directory",
+			    skipped ? "files whose names start with . or end "
+			              "with ~ are skipped as editor litter"
+			            : "a configuration is the *.yaml and *.yml "
+			              "files directly inside a directory",
 			    "no manifests here: the directory has no *.yaml "
-			    "or *.yml files");
+			    "or *.yml files%s",
+			    skipped ? " (only hidden or backup ones)" : "");
 			return SF_EINVALID;
 		}
 	} else {

@@ -140,8 +140,16 @@ check_props(struct builder *b, const yaml_event_t *ev,
 		return false;
 	}
 	if (tag && !implicit) {
+		const char *t = (const char *)tag;
+		char shown[128];
+
+		/* Show the standard tags as they were written: !!str. */
+		if (sf_str_has_prefix(t, "tag:yaml.org,2002:"))
+			snprintf(shown, sizeof(shown), "!!%s", t + 18);
+		else
+			snprintf(shown, sizeof(shown), "%s", t);
 		fail(b, &pos, "quote a value to make it a string",
-		    "YAML tags (%s) are not supported", (const char *)tag);
+		    "YAML tags (%s) are not supported", shown);
 		return false;
 	}
 	return true;
@@ -239,7 +247,7 @@ syntax_error(struct builder *b, const yaml_parser_t *p)
 	sf_buf_addf(
 	    &msg, "invalid YAML: %s", p->problem ? p->problem : "syntax error");
 	if (p->context && (p->context_mark.line != m->line ||
-			      p->context_mark.column != m->column))
+	                      p->context_mark.column != m->column))
 		sf_buf_addf(&msg, " (%s at line %zu, column %zu)", p->context,
 		    (size_t)p->context_mark.line + 1,
 		    (size_t)p->context_mark.column + 1);
