@@ -27,59 +27,26 @@ struct pctx {
 };
 
 static const char *const month_names[] = { "jan", "feb", "mar", "apr", "may",
-	                                   "jun", "jul", "aug", "sep", "oct",
-	                                   "nov", "dec", NULL };
-static const char *const day_names[] = { "sun", "mon", "tue", "wed",
-	                                 "thu", "fri", "sat", NULL };
+	"jun", "jul", "aug", "sep", "oct", "nov", "dec", NULL };
+static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu",
+	"fri", "sat", NULL };
 
-static const struct field f_minute = {
-	"minute", 0, 59, 0, NULL, 0, "a number, a range or '*'"
-};
-static const struct field f_hour = {
-	"hour", 0, 23, 0, NULL, 0, "a number, a range or '*'"
-};
-static const struct field f_mday = {
-	"day-of-month", 1, 31, 0, NULL, 0, "a number, a range or '*'"
-};
-static const struct field f_month = {
-	"month",
-	1,
-	12,
-	0,
-	month_names,
-	1,
-	"a number, a month name (jan-dec), a range or '*'"
-};
-static const struct field f_wday = {
-	"day-of-week",
-	0,
-	7,
-	0,
-	day_names,
-	0,
-	"a number, a day name (sun-sat), a range or '*'"
-};
-static const struct field f_aws_mday = {
-	"day-of-month",
-	1,
-	31,
-	0,
-	NULL,
-	0,
-	"a number, a range, '*', '?', L, LW or nW"
-};
-static const struct field f_aws_wday = {
-	"day-of-week",
-	1,
-	7,
-	0,
-	day_names,
-	1,
-	"a number 1-7, a day name (sun-sat), a range, '*', '?', nL or d#n"
-};
-static const struct field f_year = {
-	"year", 1970, 2199, 1970, NULL, 0, "a number, a range or '*'"
-};
+static const struct field f_minute = { "minute", 0, 59, 0, NULL, 0,
+	"a number, a range or '*'" };
+static const struct field f_hour = { "hour", 0, 23, 0, NULL, 0,
+	"a number, a range or '*'" };
+static const struct field f_mday = { "day-of-month", 1, 31, 0, NULL, 0,
+	"a number, a range or '*'" };
+static const struct field f_month = { "month", 1, 12, 0, month_names, 1,
+	"a number, a month name (jan-dec), a range or '*'" };
+static const struct field f_wday = { "day-of-week", 0, 7, 0, day_names, 0,
+	"a number, a day name (sun-sat), a range or '*'" };
+static const struct field f_aws_mday = { "day-of-month", 1, 31, 0, NULL, 0,
+	"a number, a range, '*', '?', L, LW or nW" };
+static const struct field f_aws_wday = { "day-of-week", 1, 7, 0, day_names, 1,
+	"a number 1-7, a day name (sun-sat), a range, '*', '?', nL or d#n" };
+static const struct field f_year = { "year", 1970, 2199, 1970, NULL, 0,
+	"a number, a range or '*'" };
 
 static const char unknown_hint[] = "expected 5-field cron, cron(...), "
                                    "rate(...), every N, or @daily...";
@@ -246,9 +213,8 @@ parse_value(struct pctx *p, const struct field *f, struct tok t, int *out)
 	if (parse_uint(t.s, t.n, &v)) {
 		if (v < (uint64_t)f->min || v > (uint64_t)f->max)
 			return perr(p, t.s, t.n,
-			            "%s %.*s is out of range %d-%d", f->name,
-			            (int)(t.n > 20 ? 20 : t.n), t.s, f->min,
-			            f->max);
+			    "%s %.*s is out of range %d-%d", f->name,
+			    (int)(t.n > 20 ? 20 : t.n), t.s, f->min, f->max);
 		*out = (int)v;
 		return 0;
 	}
@@ -259,13 +225,13 @@ parse_value(struct pctx *p, const struct field *f, struct tok t, int *out)
 				return 0;
 			}
 	return perr(p, t.s, t.n, "%s field: expected %s, got %s", f->name,
-	            f->expected, quote(q, sizeof(q), t.s, t.n));
+	    f->expected, quote(q, sizeof(q), t.s, t.n));
 }
 
 /* One list item: "*", "n", "a-b", each with an optional "/step". */
 static int
-parse_item(struct pctx *p, const struct field *f, struct tok t,
-           uint64_t bits[4])
+parse_item(
+    struct pctx *p, const struct field *f, struct tok t, uint64_t bits[4])
 {
 	const char *slash = memchr(t.s, '/', t.n);
 	struct tok range = { t.s, slash ? (size_t)(slash - t.s) : t.n };
@@ -279,17 +245,15 @@ parse_item(struct pctx *p, const struct field *f, struct tok t,
 
 		if (!parse_uint(st.s, st.n, &step))
 			return perr(p, st.s, st.n,
-			            "%s field: expected a step number after "
-			            "'/', got %s",
-			            f->name, quote(q, sizeof(q), st.s, st.n));
+			    "%s field: expected a step number after "
+			    "'/', got %s",
+			    f->name, quote(q, sizeof(q), st.s, st.n));
 		if (step == 0)
-			return perr(
-			    p, st.s, st.n,
+			return perr(p, st.s, st.n,
 			    "step 0 in %s field: a step must be at least 1",
 			    f->name);
 		if (step > width)
-			return perr(
-			    p, st.s, st.n,
+			return perr(p, st.s, st.n,
 			    "step %.*s in %s field is out of range 1-%d",
 			    (int)(st.n > 20 ? 20 : st.n), st.s, f->name,
 			    (int)width);
@@ -309,8 +273,7 @@ parse_item(struct pctx *p, const struct field *f, struct tok t,
 			    (r = parse_value(p, f, b, &hi)) < 0)
 				return r;
 			if (lo > hi)
-				return perr(
-				    p, range.s, range.n,
+				return perr(p, range.s, range.n,
 				    "range %.*s in %s field is backwards",
 				    (int)(range.n > 40 ? 40 : range.n), range.s,
 				    f->name);
@@ -327,8 +290,8 @@ parse_item(struct pctx *p, const struct field *f, struct tok t,
 
 /* A whole field: items separated by commas. */
 static int
-parse_field(struct pctx *p, const struct field *f, struct tok t,
-            uint64_t bits[4])
+parse_field(
+    struct pctx *p, const struct field *f, struct tok t, uint64_t bits[4])
 {
 	size_t i = 0;
 	int r;
@@ -336,12 +299,12 @@ parse_field(struct pctx *p, const struct field *f, struct tok t,
 	memset(bits, 0, 4 * sizeof(bits[0]));
 	for (;;) {
 		const char *comma = memchr(t.s + i, ',', t.n - i);
-		struct tok item = { t.s + i, comma ? (size_t)(comma - (t.s + i))
-			                           : t.n - i };
+		struct tok item = { t.s + i,
+			comma ? (size_t)(comma - (t.s + i)) : t.n - i };
 
 		if (item.n == 0)
 			return perr(p, item.s, 1, "empty list item in %s field",
-			            f->name);
+			    f->name);
 		if ((r = parse_item(p, f, item, bits)) < 0)
 			return r;
 		if (!comma)
@@ -395,8 +358,8 @@ parse_cron5(struct pctx *p, const struct tok *fl, struct sf_schedule *s)
 }
 
 static int
-parse_text_cron5(struct pctx *p, const char *s, size_t n,
-                 struct sf_schedule *out)
+parse_text_cron5(
+    struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 {
 	struct tok fl[6];
 	size_t count = split_fields(s, n, fl, SF_ARRAY_LEN(fl));
@@ -404,15 +367,14 @@ parse_text_cron5(struct pctx *p, const char *s, size_t n,
 	if (count == 5)
 		return parse_cron5(p, fl, out);
 	if (count > 5)
-		return perr(
-		    p, fl[5].s, (size_t)(s + n - fl[5].s),
+		return perr(p, fl[5].s, (size_t)(s + n - fl[5].s),
 		    "cron needs 5 fields (minute hour day-of-month month "
 		    "day-of-week), got %zu",
 		    count);
 	return perr(p, s, n,
-	            "cron needs 5 fields (minute hour day-of-month month "
-	            "day-of-week), got %zu",
-	            count);
+	    "cron needs 5 fields (minute hour day-of-month month "
+	    "day-of-week), got %zu",
+	    count);
 }
 
 /* A weekday in the AWS day-of-week field: 1-7 or a name, as 0..6. */
@@ -429,8 +391,8 @@ parse_aws_wday(struct pctx *p, struct tok t, int *out)
 
 /* Day-of-month of cron(...): "?", L, LW, nW, or the usual list. */
 static int
-parse_aws_mday(struct pctx *p, struct tok t, struct sf_schedule *s,
-               bool *question)
+parse_aws_mday(
+    struct pctx *p, struct tok t, struct sf_schedule *s, bool *question)
 {
 	uint64_t b[4], v;
 	char q[64];
@@ -455,16 +417,15 @@ parse_aws_mday(struct pctx *p, struct tok t, struct sf_schedule *s,
 	    parse_uint(t.s, t.n - 1, &v)) {
 		if (v < 1 || v > 31)
 			return perr(p, t.s, t.n - 1,
-			            "day-of-month %.*s is out of range 1-31",
-			            (int)(t.n - 1 > 20 ? 20 : t.n - 1), t.s);
+			    "day-of-month %.*s is out of range 1-31",
+			    (int)(t.n - 1 > 20 ? 20 : t.n - 1), t.s);
 		s->mday_nearest = (uint8_t)v;
 		return 0;
 	}
 	if (memchr(t.s, '?', t.n) || memchr(t.s, 'L', t.n) ||
 	    memchr(t.s, 'l', t.n) || memchr(t.s, 'W', t.n) ||
 	    memchr(t.s, 'w', t.n))
-		return perr(
-		    p, t.s, t.n,
+		return perr(p, t.s, t.n,
 		    "day-of-month field: '?', L, LW and nW must stand alone, "
 		    "got %s",
 		    quote(q, sizeof(q), t.s, t.n));
@@ -477,8 +438,8 @@ parse_aws_mday(struct pctx *p, struct tok t, struct sf_schedule *s,
 
 /* Day-of-week of cron(...): "?", L, nL, d#n, or the usual list of 1-7. */
 static int
-parse_aws_wday_field(struct pctx *p, struct tok t, struct sf_schedule *s,
-                     bool *question)
+parse_aws_wday_field(
+    struct pctx *p, struct tok t, struct sf_schedule *s, bool *question)
 {
 	const char *hash = memchr(t.s, '#', t.n);
 	uint64_t b[4], v;
@@ -503,14 +464,12 @@ parse_aws_wday_field(struct pctx *p, struct tok t, struct sf_schedule *s,
 		if ((r = parse_aws_wday(p, a, &d)) < 0)
 			return r;
 		if (!parse_uint(nth.s, nth.n, &v))
-			return perr(
-			    p, nth.s, nth.n,
+			return perr(p, nth.s, nth.n,
 			    "day-of-week field: expected a week number 1-5 "
 			    "after '#', got %s",
 			    quote(q, sizeof(q), nth.s, nth.n));
 		if (v < 1 || v > 5)
-			return perr(
-			    p, nth.s, nth.n,
+			return perr(p, nth.s, nth.n,
 			    "week %.*s in day-of-week field is out of range "
 			    "1-5",
 			    (int)(nth.n > 20 ? 20 : nth.n), nth.s);
@@ -530,8 +489,8 @@ parse_aws_wday_field(struct pctx *p, struct tok t, struct sf_schedule *s,
 	}
 	if (memchr(t.s, '?', t.n))
 		return perr(p, t.s, t.n,
-		            "day-of-week field: '?' must stand alone, got %s",
-		            quote(q, sizeof(q), t.s, t.n));
+		    "day-of-week field: '?' must stand alone, got %s",
+		    quote(q, sizeof(q), t.s, t.n));
 	if ((r = parse_field(p, &f_aws_wday, t, b)) < 0)
 		return r;
 	s->wdays = (uint8_t)((b[0] >> 1) & 0x7f);
@@ -552,8 +511,7 @@ parse_aws_cron(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 	if (count != 6) {
 		const char *at = count > 6 ? fl[6].s : s;
 
-		return perr(
-		    p, at, (size_t)(s + n - at),
+		return perr(p, at, (size_t)(s + n - at),
 		    "cron(...) needs 6 fields (minute hour day-of-month "
 		    "month day-of-week year), got %zu",
 		    count);
@@ -576,8 +534,8 @@ parse_aws_cron(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 		struct tok at = qdom ? fl[4] : fl[2];
 
 		return perr(p, at.s,
-		            qdom ? at.n : (size_t)(fl[4].s + fl[4].n - fl[2].s),
-		            "one of day-of-month or day-of-week must be '?'");
+		    qdom ? at.n : (size_t)(fl[4].s + fl[4].n - fl[2].s),
+		    "one of day-of-month or day-of-week must be '?'");
 	}
 	if ((r = parse_field(p, &f_year, fl[5], b)) < 0)
 		return r;
@@ -589,17 +547,21 @@ parse_aws_cron(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 /* N and a unit, N >= 1 and the interval at most SCHED_MAX_DAYS. */
 static int
 set_interval(struct pctx *p, struct tok num, struct tok unit, bool short_ok,
-             const char *form, struct sf_schedule *out)
+    const char *form, struct sf_schedule *out)
 {
 	static const struct {
 		const char *word;
 		int64_t seconds;
 		bool is_short;
 	} units[] = {
-		{ "m", 60, true },        { "h", 3600, true },
-		{ "d", 86400, true },     { "minute", 60, false },
-		{ "minutes", 60, false }, { "hour", 3600, false },
-		{ "hours", 3600, false }, { "day", 86400, false },
+		{ "m", 60, true },
+		{ "h", 3600, true },
+		{ "d", 86400, true },
+		{ "minute", 60, false },
+		{ "minutes", 60, false },
+		{ "hour", 3600, false },
+		{ "hours", 3600, false },
+		{ "day", 86400, false },
 		{ "days", 86400, false },
 	};
 	uint64_t v;
@@ -608,19 +570,18 @@ set_interval(struct pctx *p, struct tok num, struct tok unit, bool short_ok,
 
 	if (!parse_uint(num.s, num.n, &v))
 		return perr(p, num.s, num.n,
-		            "%s: expected a whole number, got %s", form,
-		            quote(q, sizeof(q), num.s, num.n));
+		    "%s: expected a whole number, got %s", form,
+		    quote(q, sizeof(q), num.s, num.n));
 	if (v == 0)
 		return perr(p, num.s, num.n,
-		            "%s: the number must be at least 1, got 0", form);
+		    "%s: the number must be at least 1, got 0", form);
 	for (i = 0; i < SF_ARRAY_LEN(units); i++) {
 		if ((units[i].is_short && !short_ok) ||
 		    !word_eq(unit.s, unit.n, units[i].word))
 			continue;
 		if (v > (uint64_t)SCHED_MAX_DAYS * 86400 /
 		            (uint64_t)units[i].seconds)
-			return perr(
-			    p, num.s, num.n,
+			return perr(p, num.s, num.n,
 			    "%s: the interval is too long, at most %d days",
 			    form, SCHED_MAX_DAYS);
 		sched_init(out, SF_SCHED_RATE);
@@ -628,9 +589,9 @@ set_interval(struct pctx *p, struct tok num, struct tok unit, bool short_ok,
 		return 0;
 	}
 	return perr(p, unit.s, unit.n, "%s: unknown unit %s, expected %s", form,
-	            quote(q, sizeof(q), unit.s, unit.n),
-	            short_ok ? "m, h, d, minutes, hours or days"
-	                     : "minute(s), hour(s) or day(s)");
+	    quote(q, sizeof(q), unit.s, unit.n),
+	    short_ok ? "m, h, d, minutes, hours or days"
+	             : "minute(s), hour(s) or day(s)");
 }
 
 /* rate(N unit); s[0..n) is what the parentheses hold. */
@@ -642,9 +603,9 @@ parse_rate(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 
 	if (count != 2)
 		return perr(p, count > 2 ? t[2].s : s,
-		            count > 2 ? (size_t)(s + n - t[2].s) : n,
-		            "rate(...) needs a number and a unit, e.g. "
-		            "rate(5 minutes)");
+		    count > 2 ? (size_t)(s + n - t[2].s) : n,
+		    "rate(...) needs a number and a unit, e.g. "
+		    "rate(5 minutes)");
 	return set_interval(p, t[0], t[1], false, "rate(...)", out);
 }
 
@@ -669,13 +630,11 @@ parse_every(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 		}
 	}
 	if (count == 0)
-		return perr(
-		    p, s - 5, n + 5,
+		return perr(p, s - 5, n + 5,
 		    "every needs a number and a unit, e.g. every 15m or "
 		    "every 2 hours");
 	if (count != 2)
-		return perr(
-		    p, count > 2 ? t[2].s : s,
+		return perr(p, count > 2 ? t[2].s : s,
 		    count > 2 ? (size_t)(s + n - t[2].s) : n,
 		    "every needs a number and a unit, e.g. every 15m or "
 		    "every 2 hours");
@@ -689,9 +648,12 @@ parse_macro(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 		const char *name;
 		const char *cron;
 	} macros[] = {
-		{ "@hourly", "0 * * * *" },   { "@daily", "0 0 * * *" },
-		{ "@midnight", "0 0 * * *" }, { "@weekly", "0 0 * * 0" },
-		{ "@monthly", "0 0 1 * *" },  { "@yearly", "0 0 1 1 *" },
+		{ "@hourly", "0 * * * *" },
+		{ "@daily", "0 0 * * *" },
+		{ "@midnight", "0 0 * * *" },
+		{ "@weekly", "0 0 * * 0" },
+		{ "@monthly", "0 0 1 * *" },
+		{ "@yearly", "0 0 1 1 *" },
 		{ "@annually", "0 0 1 1 *" },
 	};
 	struct sf_sched_error e2;
@@ -708,30 +670,30 @@ parse_macro(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 		return parse_cron5(&p2, fl, out);
 	}
 	return perr(p, s, n,
-	            "unknown macro %s, expected @hourly, @daily, @midnight, "
-	            "@weekly, @monthly, @yearly or @annually",
-	            quote(q, sizeof(q), s, n));
+	    "unknown macro %s, expected @hourly, @daily, @midnight, "
+	    "@weekly, @monthly, @yearly or @annually",
+	    quote(q, sizeof(q), s, n));
 }
 
 /* The text inside "word(" ... ")", or an error pointing at what is off. */
 static int
 inside_parens(struct pctx *p, const char *s, size_t n, size_t open,
-              const char *form, struct tok *out)
+    const char *form, struct tok *out)
 {
 	if (s[n - 1] != ')')
-		return perr(p, s + n - 1, 1, "%s is missing its closing ')'",
-		            form);
+		return perr(
+		    p, s + n - 1, 1, "%s is missing its closing ')'", form);
 	out->s = s + open;
 	out->n = n - open - 1;
 	if (memchr(out->s, ')', out->n))
 		return perr(p, (const char *)memchr(out->s, ')', out->n), 1,
-		            "%s: unexpected ')' before the end", form);
+		    "%s: unexpected ')' before the end", form);
 	return 0;
 }
 
 int
-sf_schedule_parse(const char *text, struct sf_schedule *out,
-                  struct sf_sched_error *err)
+sf_schedule_parse(
+    const char *text, struct sf_schedule *out, struct sf_sched_error *err)
 {
 	struct sf_sched_error dummy;
 	struct pctx p = { text, err ? err : &dummy };
@@ -766,11 +728,11 @@ sf_schedule_parse(const char *text, struct sf_schedule *out,
 	}
 	if (has_prefix_ci(s, n, "every") &&
 	    (n == 5 || is_space((unsigned char)s[5]) ||
-	     is_digit((unsigned char)s[5])))
+	        is_digit((unsigned char)s[5])))
 		return parse_every(&p, s + 5, n - 5, out);
 	if (is_digit((unsigned char)s[0]) || strchr("*,-/?", s[0]) ||
 	    split_fields(s, n, NULL, 0) == 5)
 		return parse_text_cron5(&p, s, n, out);
 	return perr(&p, s, n, "unknown schedule %s; %s",
-	            quote(q, sizeof(q), s, n), unknown_hint);
+	    quote(q, sizeof(q), s, n), unknown_hint);
 }
