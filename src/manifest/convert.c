@@ -28,14 +28,15 @@
 	X(p, execution_role_arn) \
 	X(p, certificates) X(p, tags) X(p, prevent_destroy)
 #define VPC_KEYS(X, p) X(p, subnets) X(p, security_groups)
-#define JOB_KEYS(X, p)                                                        \
-	X(p, description)                                                     \
-	X(p, interpreter)                                                     \
-	X(p, schedule)                                                        \
-	X(p, timezone)                                                        \
-	X(p, session_timeout)                                                 \
-	X(p, timeout) X(p, retries) X(p, starting_deadline) X(p, concurrency) \
-	    X(p, jitter) X(p, keep) X(p, steps)
+#define JOB_KEYS(X, p)                                                       \
+	X(p, description)                                                    \
+	X(p, interpreter)                                                    \
+	X(p, schedule)                                                       \
+	X(p, timezone)                                                       \
+	X(p, session_timeout)                                                \
+	X(p, timeout)                                                        \
+	X(p, retries) X(p, starting_deadline) X(p, concurrency) X(p, jitter) \
+	    X(p, keep) X(p, steps)
 #define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
 #define STEP_KEYS(X, p) \
 	X(p, command)   \
@@ -705,12 +706,18 @@ convert_job(struct cv *cv, struct node_pair *pr, struct sf_job *j)
 			const struct sf_tz *tz;
 			struct sf_err err;
 
-			if (sf_tz_load(j->timezone.s, &tz, &err) != SF_OK)
+			int rc = sf_tz_load(j->timezone.s, &tz, &err);
+
+			if (rc == SF_ENOTFOUND)
 				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos,
 				    "time zones are IANA names such as "
 				    "America/New_York or UTC",
 				    "%s: unknown time zone \"%s\"", p,
 				    j->timezone.s);
+			else if (rc != SF_OK)
+				sf_diag_add(cv->d, SF_SEV_ERROR, &v->pos, NULL,
+				    "%s: time zone \"%s\": %s", p,
+				    j->timezone.s, err.msg);
 		}
 		free(p);
 	}

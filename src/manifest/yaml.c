@@ -47,11 +47,21 @@ mark_pos(const char *file, const yaml_mark_t *start, const yaml_mark_t *end)
 	return p;
 }
 
+static void fail(struct builder *b, const struct sf_pos *pos,
+    const char *detail, const char *fmt, ...) SF_PRINTF(4, 5);
+
 static void
 fail(struct builder *b, const struct sf_pos *pos, const char *detail,
-    const char *fmt, const char *arg)
+    const char *fmt, ...)
 {
-	sf_diag_add(b->diags, SF_SEV_ERROR, pos, detail, fmt, arg);
+	struct sf_buf msg = SF_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sf_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	sf_diag_add(b->diags, SF_SEV_ERROR, pos, detail, "%s", msg.buf);
+	sf_buf_release(&msg);
 	b->failed = true;
 }
 
@@ -68,6 +78,10 @@ sf_node_subpos(const struct node *n, size_t off, size_t len)
 	 * (escapes or multibyte characters make it differ). */
 	if (width != n->len + (n->style == STYLE_QUOTED ? 2 : 0))
 		return p;
+	if (off > n->len)
+		off = n->len;
+	if (len > n->len - off)
+		len = n->len - off;
 	p.col = n->pos.col + (uint32_t)off + (n->style == STYLE_QUOTED);
 	p.end_col = p.col + (uint32_t)(len ? len : 1);
 	p.end_line = p.line;

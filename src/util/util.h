@@ -43,7 +43,7 @@ struct sf_err {
 int sf_error(struct sf_err *err, enum sf_code code, const char *where,
     const char *fmt, ...) SF_PRINTF(4, 5);
 int sf_verror(struct sf_err *err, enum sf_code code, const char *where,
-    const char *fmt, va_list ap);
+    const char *fmt, va_list ap) SF_PRINTF(4, 0);
 void sf_err_clear(struct sf_err *err);
 const char *sf_code_name(enum sf_code code);
 
@@ -93,7 +93,8 @@ void sf_buf_add(struct sf_buf *b, const void *data, size_t len);
 void sf_buf_adds(struct sf_buf *b, const char *s);
 void sf_buf_addch(struct sf_buf *b, int c);
 void sf_buf_addf(struct sf_buf *b, const char *fmt, ...) SF_PRINTF(2, 3);
-void sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap);
+void sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap)
+    SF_PRINTF(2, 0);
 void sf_buf_setlen(struct sf_buf *b, size_t len);
 char *sf_buf_detach(struct sf_buf *b, size_t *len);
 

@@ -2,12 +2,19 @@
  * libFuzzer target: sf_schedule_parse on arbitrary bytes, and for what
  * parses, the fire times around an instant taken from the input.
  */
-#include <assert.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "schedule/schedule.h"
 #include "schedule/tz.h"
+
+/* Not assert(3): the checks must hold in release builds too. */
+#define CHECK(x)                 \
+	do {                     \
+		if (!(x))        \
+			abort(); \
+	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,9 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = sf_xstrndup((const char *)data, size);
 	len = strlen(text);
 	if (sf_schedule_parse(text, &s, &err) != 0) {
-		assert(err.msg[0] != '\0');
-		assert(err.length >= 1);
-		assert(err.offset <= len);
+		CHECK(err.msg[0] != '\0');
+		CHECK(err.length >= 1);
+		CHECK(err.offset <= len);
 		free(text);
 		return 0;
 	}
@@ -44,16 +51,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sf_tz_load("UTC", &utc, NULL) != 0)
 		abort();
 	if (sf_schedule_next(&s, utc, t, &next) == 0) {
-		assert(next > t);
+		CHECK(next > t);
 		/* The fire time is one: prev finds it again. */
-		assert(sf_schedule_prev(&s, utc, next, &again) == 0);
-		assert(again == next);
+		CHECK(sf_schedule_prev(&s, utc, next, &again) == 0);
+		CHECK(again == next);
 		if (s.kind != SF_SCHED_RATE)
-			assert(next % 60 == 0);
+			CHECK(next % 60 == 0);
 	}
 	if (sf_schedule_prev(&s, utc, t, &prev) == 0) {
-		assert(prev <= t);
-		assert(
+		CHECK(prev <= t);
+		CHECK(
 		    sf_schedule_next(&s, utc, prev, &again) != 0 || again > t);
 	}
 	return 0;
