@@ -307,9 +307,14 @@ if (want('agreement') && validate) {
           const at = /^#\s*at:\s*(\S+)\s*$/m.exec(lines.slice(1, 4).join('\n'));
           if (at) {
             const ptr = at[1] === '/' ? '' : at[1];
-            const stray = s.errors.filter(
-              (e) => !(e.instancePath === ptr || e.instancePath.startsWith(`${ptr}/`)),
-            );
+            const under = (e) => e.instancePath === ptr || e.instancePath.startsWith(`${ptr}/`);
+            // An anyOf above the pointer fails because of the error below it,
+            // and reports that with its own error and with the type errors of
+            // the alternatives that did not fit either (`interpreters:` may be
+            // a mapping or empty): those are not strays.
+            const above = (e) =>
+              ['anyOf', 'type'].includes(e.keyword) && (ptr === e.instancePath || ptr.startsWith(`${e.instancePath}/`));
+            const stray = s.errors.filter((e) => !under(e) && !above(e));
             if (s.errors.length === 0) problems.push(`schema rejects, but not at ${at[1]}: ${s.reason}`);
             else if (stray.length) problems.push(`schema also rejects outside ${at[1]}: ${describe(stray[0])}`);
           }
