@@ -20,8 +20,8 @@
 // so that it cannot pass by failing for some other, accidental reason:
 //   # at: /json/pointer   bad: every schema error lies at or under it;
 //                         bad and semantic: sandform reports at least one
-//                         error, and every error that has a line, inside the
-//                         lines of that key and its value
+//                         error there, and none elsewhere: every error is
+//                         inside the lines of that key and its value
 //   # sandform: REGEX     sandform's output matches REGEX (case-insensitive)
 //
 // Prints one line per check (`ok` / `FAIL`) and a final `N passed, M failed`;
@@ -191,11 +191,13 @@ function cCheck(path) {
   // file:line:column: error: ... (the closing `sandform: error: ...` summary
   // and errors about a whole file have no line)
   const errors = [];
+  const fileErrors = [];
   for (const l of out.split('\n')) {
     const m = /^(.*?):(\d+):(\d+): error: (.*)$/.exec(l);
     if (m) errors.push({ line: Number(m[2]), col: Number(m[3]), text: l.replace(root + '/', '').trim() });
+    else if (/^[^\s:]+: error: /.test(l) && !l.startsWith('sandform: ')) fileErrors.push(l.replace(root + '/', '').trim());
   }
-  return { code, out, errors, reason: `${how}${firstError ? `: ${firstError.replace(root + '/', '').trim()}` : ''}` };
+  return { code, out, errors, fileErrors, reason: `${how}${firstError ? `: ${firstError.replace(root + '/', '').trim()}` : ''}` };
 }
 
 // The lines [first, last] of the key and value at a JSON pointer in the
@@ -334,6 +336,8 @@ if (want('agreement') && validate) {
                 problems.push(`sandform reports no error at ${at[1]} (lines ${span[0]}-${span[1]}): ${c.reason}`);
               } else if (outside.length) {
                 problems.push(`sandform also reports outside ${at[1]} (lines ${span[0]}-${span[1]}): ${outside[0].text}`);
+              } else if (c.fileErrors.length) {
+                problems.push(`sandform also reports an error about the whole file: ${c.fileErrors[0]}`);
               }
             }
           }
