@@ -1,0 +1,36 @@
+/*
+ * The AgentCore Code Interpreter operations over the AWS call layer: the
+ * implementation of provider.h for AWS and for the embedded control plane.
+ */
+#ifndef SF_AGENTCORE_H
+#define SF_AGENTCORE_H
+
+#include "provider/aws/client.h"
+#include "provider/provider.h"
+
+struct sf_agentcore_opts {
+	const char *region;   /* NULL: from the environment and profile */
+	const char *endpoint; /* the manifest's provider.endpoint, or NULL */
+	const char *profile;  /* the manifest's provider.profile, or NULL */
+	bool rate_limits;     /* on for AWS, off for the embedded plane */
+	int max_attempts;     /* 0: the default */
+	const struct sf_creds_env *env;   /* NULL: the real environment */
+	const struct sf_aws_clock *clock; /* NULL: the real clock */
+	sf_http_log_fn *log;
+	void *log_ud;
+};
+
+int sf_agentcore_new(const struct sf_agentcore_opts *o,
+    struct sf_provider **out, struct sf_err *err);
+
+/* The call layer underneath, for tests and for parallel work. */
+struct sf_aws_client *sf_agentcore_client(struct sf_provider *p);
+
+/* "2025-07-16T12:34:56.789Z" (or with an offset) -> ms; -1 if malformed. */
+int64_t sf_rfc3339_parse(const char *s);
+/* ms -> "2025-07-16T12:34:56.789Z" */
+void sf_rfc3339_format(char out[32], int64_t ms);
+/* A random UUIDv4, as SDKs fill idempotency tokens. */
+void sf_uuid4(char out[37]);
+
+#endif
