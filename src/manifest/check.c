@@ -749,8 +749,11 @@ read_str_list(struct cv *cv, const struct node *n, const char *path, size_t min,
 	out->n = 0;
 	for (i = 0; i < n->n; i++) {
 		struct sf_lstr s;
+		char *ip = sf_xasprintf("%s[%zu]", path, i);
+		bool got = read_str(cv, n->items[i], ip, true, false, &s);
 
-		if (!read_str(cv, n->items[i], path, true, false, &s)) {
+		free(ip);
+		if (!got) {
 			ok = false;
 			continue;
 		}

@@ -430,8 +430,9 @@ convert_files(
 		}
 		free(p);
 		p = sf_path_join(fp, "text");
-		if ((v = k[FILE_text]))
-			ok &= read_str(cv, v, p, true, true, &out->text);
+		if ((v = k[FILE_text]) &&
+		    !read_str(cv, v, p, true, true, &out->text))
+			ok = false;
 		free(p);
 		p = sf_path_join(fp, "source");
 		if ((v = k[FILE_source]) &&
@@ -456,7 +457,9 @@ convert_files(
 			free(full);
 		}
 		free(p);
-		if ((out->text.s != NULL) == (out->source.s != NULL)) {
+		/* A text or source that was there but wrong is reported
+		 * already; the count is about what was written. */
+		if ((k[FILE_text] != NULL) == (k[FILE_source] != NULL)) {
 			sf_diag_add(cv->d, SF_SEV_ERROR, &f->pos, NULL,
 			    "%s needs exactly one of text or source", fp);
 			ok = false;
@@ -528,13 +531,13 @@ convert_expect(
 	}
 	if ((v = k[EXP_stdout])) {
 		p = sf_path_join(path, "stdout");
-		if (read_str(cv, v, p, true, true, &st->expect.stdout_re))
+		if (read_str(cv, v, p, true, false, &st->expect.stdout_re))
 			check_regex(cv, &st->expect.stdout_re, p);
 		free(p);
 	}
 	if ((v = k[EXP_stderr])) {
 		p = sf_path_join(path, "stderr");
-		if (read_str(cv, v, p, true, true, &st->expect.stderr_re))
+		if (read_str(cv, v, p, true, false, &st->expect.stderr_re))
 			check_regex(cv, &st->expect.stderr_re, p);
 		free(p);
 	}

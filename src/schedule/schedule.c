@@ -82,15 +82,20 @@ word_eq(const char *s, size_t n, const char *word)
 	return word[n] == '\0';
 }
 
+/* Keywords (cron, rate, every, units, macros) are lowercase, as the
+ * schema and EventBridge have them; only names (JAN, MON) ignore case. */
 static bool
-has_prefix_ci(const char *s, size_t n, const char *prefix)
+word_is(const char *s, size_t n, const char *word)
 {
-	size_t i;
+	return strlen(word) == n && !memcmp(s, word, n);
+}
 
-	for (i = 0; prefix[i]; i++)
-		if (i >= n || lower((unsigned char)s[i]) != prefix[i])
-			return false;
-	return true;
+static bool
+has_prefix(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && !memcmp(s, prefix, k);
 }
 
 /*
@@ -577,7 +582,7 @@ set_interval(struct pctx *p, struct tok num, struct tok unit, bool short_ok,
 		    "%s: the number must be at least 1, got 0", form);
 	for (i = 0; i < SF_ARRAY_LEN(units); i++) {
 		if ((units[i].is_short && !short_ok) ||
-		    !word_eq(unit.s, unit.n, units[i].word))
+		    !word_is(unit.s, unit.n, units[i].word))
 			continue;
 		if (v > (uint64_t)SCHED_MAX_DAYS * 86400 /
 		            (uint64_t)units[i].seconds)
@@ -663,7 +668,7 @@ parse_macro(struct pctx *p, const char *s, size_t n, struct sf_schedule *out)
 	size_t i;
 
 	for (i = 0; i < SF_ARRAY_LEN(macros); i++) {
-		if (!word_eq(s, n, macros[i].name))
+		if (!word_is(s, n, macros[i].name))
 			continue;
 		p2.text = macros[i].cron;
 		split_fields(p2.text, strlen(p2.text), fl, SF_ARRAY_LEN(fl));
@@ -716,17 +721,17 @@ sf_schedule_parse(
 		return perr(&p, text, 1, "schedule is empty; %s", unknown_hint);
 	if (s[0] == '@')
 		return parse_macro(&p, s, n, out);
-	if (has_prefix_ci(s, n, "cron(")) {
+	if (has_prefix(s, n, "cron(")) {
 		if ((r = inside_parens(&p, s, n, 5, "cron(...)", &in)) < 0)
 			return r;
 		return parse_aws_cron(&p, in.s, in.n, out);
 	}
-	if (has_prefix_ci(s, n, "rate(")) {
+	if (has_prefix(s, n, "rate(")) {
 		if ((r = inside_parens(&p, s, n, 5, "rate(...)", &in)) < 0)
 			return r;
 		return parse_rate(&p, in.s, in.n, out);
 	}
-	if (has_prefix_ci(s, n, "every") &&
+	if (has_prefix(s, n, "every") &&
 	    (n == 5 || is_space((unsigned char)s[5]) ||
 	        is_digit((unsigned char)s[5])))
 		return parse_every(&p, s + 5, n - 5, out);

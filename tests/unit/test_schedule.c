@@ -104,7 +104,7 @@ test_parse_macros(void **state)
 		{ "@monthly", 0x2, 0x1ffe, 0x7f, 1 },
 		{ "@yearly", 0x2, 0x2, 0x7f, 1 },
 		{ "@annually", 0x2, 0x2, 0x7f, 1 },
-		{ " @DAILY ", 0xfffffffe, 0x1ffe, 0x7f, 1 },
+		{ " @daily ", 0xfffffffe, 0x1ffe, 0x7f, 1 },
 	};
 	struct sf_schedule s;
 	size_t i;
@@ -187,7 +187,7 @@ test_parse_rate(void **state)
 		{ "rate(12 hours)", 43200 },
 		{ "rate(1 day)", 86400 },
 		{ "rate(7 days)", 604800 },
-		{ "RATE( 2 Hours )", 7200 },
+		{ "rate( 2 hours )", 7200 },
 		{ "rate(3650 days)", 3650LL * 86400 },
 		{ "every 15m", 900 },
 		{ "every 2h", 7200 },
@@ -987,10 +987,32 @@ test_tzif_broken(void **state)
 	assert_int_equal(load_built("BadOffset", &tz), SF_EINVALID);
 }
 
+/* Keywords are lowercase (as EventBridge and the schema have them);
+ * month and day names ignore case. */
+static void
+test_keywords_are_lowercase(void **state)
+{
+	static const char *const bad[] = { "@DAILY", "Rate(5 minutes)",
+		"CRON(0 22 ? * MON-FRI *)", "EVERY 15m", "rate(5 Minutes)",
+		"every 2 HOURS" };
+	struct sf_schedule s;
+	struct sf_sched_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sf_schedule_parse(bad[i], &s, &e), SF_EINVALID);
+	assert_int_equal(sf_schedule_parse("0 22 * jan-Mar mon-FRI", &s, &e),
+	    SF_OK);
+	assert_int_equal(
+	    sf_schedule_parse("cron(0 22 ? * mon-fri *)", &s, &e), SF_OK);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keywords_are_lowercase),
 		cmocka_unit_test(test_parse_cron5),
 		cmocka_unit_test(test_parse_macros),
 		cmocka_unit_test(test_parse_aws),
