@@ -21,6 +21,7 @@ struct th_server {
 struct conn {
 	char *uri;
 	struct sf_buf body;
+	bool started; /* the handler's first call (headers only) is past */
 };
 
 void
@@ -75,6 +76,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)url;
 	(void)version;
+	/* MHD calls once with the headers, once per piece of the body, and
+	 * once more at its end: answer only then. */
+	if (!k->started) {
+		k->started = true;
+		return MHD_YES;
+	}
 	if (*upload_size) {
 		sf_buf_add(&k->body, upload, *upload_size);
 		*upload_size = 0;

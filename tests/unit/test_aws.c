@@ -29,13 +29,14 @@ struct fake {
 	int throttle;       /* answer this many 429s first */
 	int fail_500;       /* then this many 500s */
 	int drop;           /* then drop this many connections */
+	int stall;          /* then answer this many a second late */
 	long server_skew_s; /* the server's clock minus the real one */
 	int pages;          /* ListCodeInterpreters pages */
 	const char *stream; /* invoke: "ok", "exception", "error",
 	                       "truncated", "corrupt" */
 	int invokes;
 	int bad_signatures;
-	char last_error[256];
+	char last_error[1024];
 };
 
 static int
@@ -201,6 +202,8 @@ handler(const struct th_request *r, struct th_response *res, void *ud)
 		res->action = TH_DROP;
 		return;
 	}
+	if (take(f, &f->stall))
+		res->delay_ms = 1000;
 	if (!verify(f, r, res))
 		return;
 	if (!strcmp(r->method, "PUT") && !strcmp(u, "/code-interpreters")) {
@@ -321,7 +324,8 @@ fc_random(void *ud)
 {
 	struct fake_clock *c = ud;
 
-	return c->next_random++;
+	/* Large and varied, so every backoff is a real (fake) wait. */
+	return 1000000007ULL * ++c->next_random;
 }
 
 static const char *
@@ -437,7 +441,7 @@ test_create_and_get(void **state)
 	    w->p->ops->create_interpreter(w->p, &spec, &ci, &err), SF_OK);
 	assert_string_equal(ci.id, "box-AbCdEfGhIj");
 	assert_string_equal(ci.status, "CREATING");
-	assert_int_equal(ci.created_at, 1764151200500LL);
+	assert_int_equal(ci.created_at, 1795687200500LL);
 	sf_ci_release(&ci);
 	r = last_request(w);
 	assert_string_equal(r->method, "PUT");
@@ -465,7 +469,7 @@ test_create_and_get(void **state)
 	assert_int_equal(ci.subnets.n, 1);
 	assert_string_equal(ci.security_groups.v[0], "sg-0abc12345");
 	/* +01:00 is an hour before the same wall time in UTC. */
-	assert_int_equal(ci.last_updated_at, 1764147660000LL);
+	assert_int_equal(ci.last_updated_at, 1795683660000LL);
 	sf_ci_release(&ci);
 
 	/* ResourceNotFoundException is SF_ENOTFOUND, with its details. */
@@ -655,7 +659,8 @@ test_invoke_stream(void **state)
 	assert_non_null(strstr(err.msg, "InternalFailure: it broke"));
 
 	/* Truncated and corrupted streams: a clean error, no crash. */
-	assert_int_equal(invoke(w, "truncated", &c, &err), SF_EINVALID);
+	if (invoke(w, "truncated", &c, &err) != SF_EINVALID)
+		fail_msg("truncated: %s", err.msg);
 	assert_int_equal(invoke(w, "corrupt", &c, &err), SF_EINVALID);
 	assert_non_null(strstr(err.msg, "checksum"));
 	world_free(w);
@@ -721,6 +726,44 @@ test_5xx_and_drops(void **state)
 	w->f.throttle = 1;
 	assert_int_equal(invoke(w, "ok", &c, &err), SF_OK);
 	assert_int_equal(th_request_count(w->srv), 2);
+	world_free(w);
+}
+
+static void
+test_timeouts(void **state)
+{
+	struct world *w = world_new(false);
+	struct sf_http_opts ho = { 0 };
+	struct sf_agentcore_opts o;
+	struct sf_provider *p;
+	struct sf_ci ci;
+	struct sf_err err;
+
+	(void)state;
+	/* A client whose requests time out after 300 ms. */
+	ho.timeout_ms = 300;
+	w->env.http = sf_http_new(&ho);
+	memset(&o, 0, sizeof(o));
+	o.region = "us-west-2";
+	o.endpoint = th_url(w->srv);
+	o.env = &w->env;
+	o.clock = &w->ck;
+	assert_int_equal(sf_agentcore_new(&o, &p, &err), SF_OK);
+	w->f.stall = 2;
+	assert_int_equal(
+	    p->ops->get_interpreter(p, "box-AbCdEfGhIj", &ci, &err), SF_OK);
+	sf_ci_release(&ci);
+	assert_int_equal(th_request_count(w->srv), 3);
+	/* Past the budget: a clear error naming the attempts. */
+	w->f.stall = 10;
+	assert_int_equal(
+	    p->ops->get_interpreter(p, "box-AbCdEfGhIj", &ci, &err), SF_ERROR);
+	assert_non_null(strstr(err.msg, "after 5 attempts"));
+	assert_non_null(strstr(err.msg, "Timeout was reached"));
+	w->f.stall = 0;
+	p->ops->free(p);
+	sf_http_free(w->env.http);
+	w->env.http = NULL;
 	world_free(w);
 }
 
@@ -966,6 +1009,7 @@ main(void)
 		cmocka_unit_test(test_invoke_stream),
 		cmocka_unit_test(test_throttling_absorbed),
 		cmocka_unit_test(test_5xx_and_drops),
+		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_clock_skew_corrected),
 		cmocka_unit_test(test_rate_limits_and_parallel),
 		cmocka_unit_test(test_error_parsing),

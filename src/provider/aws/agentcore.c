@@ -981,7 +981,8 @@ ac_invoke(struct sf_provider *p, const char *interpreter,
 	memset(&resp, 0, sizeof(resp));
 	rc = sf_aws_call(a->client, &req, &resp, err);
 	sf_http_headers_release(&req.headers);
-	if (rc == SF_OK && ic.dec.failed)
+	/* A stream that went bad stopped the transfer: say why it did. */
+	if (ic.dec.failed)
 		rc = sf_error(err, ic.dec.failed, "InvokeCodeInterpreter", "%s",
 		    ic.dec.fail.msg);
 	else if (rc == SF_OK &&

@@ -322,6 +322,8 @@ sf_http_start(struct sf_http *h, struct sf_http_xfer *x)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (x->fresh_connection)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	/* No proxy from the environment for loopback endpoints. */
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
 	if (h->opts.user_agent)

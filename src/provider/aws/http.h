@@ -61,6 +61,12 @@ struct sf_http_xfer {
 	int (*on_body)(const void *data, size_t len, void *ud);
 	void *ud;
 	size_t body_cap; /* 0: SF_HTTP_DEFAULT_BODY_CAP */
+	/*
+	 * A new connection: curl re-sends a request by itself when a reused
+	 * connection turns out dead, which must not happen to one that may
+	 * not run twice.
+	 */
+	bool fresh_connection;
 
 	/* response */
 	enum sf_http_outcome outcome;
