@@ -30,7 +30,7 @@ print_main_usage(FILE *f)
 {
 	size_t i;
 
-	fputs("Usage: sandform [--help] [--version] COMMAND [ARGS]\n"
+	fputs("Usage: sandform [--help] [--version] [--debug] COMMAND [ARGS]\n"
 	      "\n"
 	      "Declarative provisioning of AWS Bedrock AgentCore Code "
 	      "Interpreters\n"
@@ -41,7 +41,44 @@ print_main_usage(FILE *f)
 	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
 		fprintf(
 		    f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n`sandform COMMAND --help` shows a command's options.\n", f);
+	fputs(
+	    "\n`sandform COMMAND --help` shows a command's options. --debug "
+	    "(or\n"
+	    "SANDFORM_LOG=debug) logs every request to a control plane, with\n"
+	    "credentials redacted.\n",
+	    f);
+}
+
+bool sf_cli_debug;
+
+void
+sf_cli_debug_log(void *ud, const char *line)
+{
+	(void)ud;
+	fprintf(stderr, "sandform: debug: %s\n", line);
+}
+
+/* Take --debug out of argv wherever it is; true when it was there. */
+static bool
+take_debug_flag(int *argc, char **argv)
+{
+	int i, j;
+	bool found = false;
+
+	for (i = j = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--debug"))
+			found = true;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return found;
 }
 
 bool
@@ -123,9 +160,11 @@ sf_cli_main(int argc, char **argv)
 {
 	const struct sf_cmd *c;
 	const char *names[SF_ARRAY_LEN(commands)];
-	const char *near;
+	const char *near, *log = getenv("SANDFORM_LOG");
 	size_t i;
 
+	sf_cli_debug =
+	    take_debug_flag(&argc, argv) || (log && !strcmp(log, "debug"));
 	if (argc < 2) {
 		print_main_usage(stderr);
 		return SF_EXIT_ERROR;

@@ -28,6 +28,14 @@ int sf_cli_usage_error(const char *cmd, const char *fmt, ...) SF_PRINTF(2, 3);
 /* Whether to colour a stream: a TTY and NO_COLOR unset. */
 bool sf_cli_color(FILE *f);
 
+/*
+ * --debug (anywhere on the command line) or SANDFORM_LOG=debug: commands
+ * that talk to a control plane hand sf_cli_debug_log to the wire client,
+ * which logs each request and response with secrets redacted.
+ */
+extern bool sf_cli_debug;
+void sf_cli_debug_log(void *ud, const char *line);
+
 /* Diagnostics (diagout.c). */
 void sf_diag_print_text(
     FILE *f, const struct sf_diags *d, const struct sf_config *c, bool color);

@@ -23,33 +23,33 @@
 
 #include "util/util.h"
 
-#define SF_ES_PRELUDE_LEN  12
-#define SF_ES_OVERHEAD     16 /* prelude and trailing message CRC */
-#define SF_ES_MAX_PAYLOAD  (24u * 1024 * 1024)
-#define SF_ES_MAX_HEADERS  (128u * 1024)
-#define SF_ES_MAX_NAME     255
-#define SF_ES_MAX_VALUE    65535 /* byte_array and string values */
-#define SF_ES_UUID_LEN     16
+#define SF_ES_PRELUDE_LEN 12
+#define SF_ES_OVERHEAD    16 /* prelude and trailing message CRC */
+#define SF_ES_MAX_PAYLOAD (24u * 1024 * 1024)
+#define SF_ES_MAX_HEADERS (128u * 1024)
+#define SF_ES_MAX_NAME    255
+#define SF_ES_MAX_VALUE   65535 /* byte_array and string values */
+#define SF_ES_UUID_LEN    16
 
 /* Header value types, as on the wire. */
 enum sf_es_type {
 	SF_ES_TRUE = 0,
 	SF_ES_FALSE = 1,
-	SF_ES_BYTE = 2,	     /* int8 */
+	SF_ES_BYTE = 2,      /* int8 */
 	SF_ES_SHORT = 3,     /* int16 */
-	SF_ES_INT = 4,	     /* int32 */
-	SF_ES_LONG = 5,	     /* int64 */
+	SF_ES_INT = 4,       /* int32 */
+	SF_ES_LONG = 5,      /* int64 */
 	SF_ES_BYTES = 6,     /* u16 length + bytes */
 	SF_ES_STRING = 7,    /* u16 length + UTF-8 */
 	SF_ES_TIMESTAMP = 8, /* int64 milliseconds since the epoch */
-	SF_ES_UUID = 9,	     /* 16 bytes */
+	SF_ES_UUID = 9,      /* 16 bytes */
 };
 
 struct sf_es_header {
 	const char *name; /* name_len bytes, 1..255, not NUL-terminated */
 	size_t name_len;
 	enum sf_es_type type;
-	int64_t i;	     /* TRUE/FALSE (1/0), BYTE .. LONG, TIMESTAMP */
+	int64_t i;           /* TRUE/FALSE (1/0), BYTE .. LONG, TIMESTAMP */
 	const uint8_t *data; /* BYTES, STRING, UUID */
 	size_t len;
 };
@@ -84,13 +84,13 @@ struct sf_es_decoder {
 	 * enum sf_code, with err filled) stops the decoder with it. */
 	int (*fn)(const struct sf_es_message *m, void *arg, struct sf_err *err);
 	void *arg;
-	struct sf_buf frame;	  /* the frame being received */
-	uint32_t need;		  /* its total length, once the prelude passed */
-	uint64_t offset;	  /* stream offset of its first byte */
-	uint64_t count;		  /* messages delivered */
+	struct sf_buf frame; /* the frame being received */
+	uint32_t need;       /* its total length, once the prelude passed */
+	uint64_t offset;     /* stream offset of its first byte */
+	uint64_t count;      /* messages delivered */
 	struct sf_es_message msg; /* reused for every message */
-	int failed;		  /* 0, or the code of the first error */
-	struct sf_err fail;	  /* that error, repeated by later calls */
+	int failed;               /* 0, or the code of the first error */
+	struct sf_err fail;       /* that error, repeated by later calls */
 };
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32): crc is 0 to start, or a previous
@@ -98,15 +98,15 @@ struct sf_es_decoder {
 uint32_t sf_es_crc32(uint32_t crc, const void *data, size_t len);
 
 /* Streaming decoder. lim may be NULL for the defaults. */
-void sf_es_decoder_init(struct sf_es_decoder *d,
-    const struct sf_es_limits *lim,
+void sf_es_decoder_init(struct sf_es_decoder *d, const struct sf_es_limits *lim,
     int (*fn)(const struct sf_es_message *m, void *arg, struct sf_err *err),
     void *arg);
 void sf_es_decoder_release(struct sf_es_decoder *d);
-/* Feed len bytes, split anywhere; calls fn for each message completed.
- * After an error every call returns that error again. */
-int sf_es_decoder_feed(struct sf_es_decoder *d, const void *data, size_t len,
-    struct sf_err *err);
+/* Feed len bytes, split anywhere; calls fn for each message completed
+ * (fn must not feed the same decoder). After an error every call returns
+ * that error again. */
+int sf_es_decoder_feed(
+    struct sf_es_decoder *d, const void *data, size_t len, struct sf_err *err);
 /* The end of the stream: an error if a frame was left incomplete. */
 int sf_es_decoder_finish(struct sf_es_decoder *d, struct sf_err *err);
 
@@ -114,8 +114,8 @@ int sf_es_decoder_finish(struct sf_es_decoder *d, struct sf_err *err);
  * been initialized; it points into frame afterwards. */
 void sf_es_message_init(struct sf_es_message *m);
 void sf_es_message_release(struct sf_es_message *m);
-int sf_es_message_parse(struct sf_es_message *m, const void *frame,
-    size_t len, const struct sf_es_limits *lim, struct sf_err *err);
+int sf_es_message_parse(struct sf_es_message *m, const void *frame, size_t len,
+    const struct sf_es_limits *lim, struct sf_err *err);
 
 /* Header lookup: NULL when absent. */
 const struct sf_es_header *sf_es_message_find(
@@ -142,7 +142,10 @@ bool sf_es_str_eq(const char *s, size_t len, const char *lit);
  *              e.g. "validationException"), :content-type; the payload is
  *              the error shape's JSON, {"message": ...}
  *   error      :message-type error, :error-code, :error-message; unmodeled
- * Every header named here is required and must be a string.
+ * Every header named here is required and must be a string; the type
+ * (:event-type, :exception-type, :error-code) must not be empty. A frame
+ * without them fails with SF_EINVALID naming the missing header. The
+ * JSON payload is left to the caller.
  */
 enum sf_es_kind {
 	SF_ES_EVENT,
@@ -162,8 +165,8 @@ struct sf_es_class {
 	size_t payload_len;
 };
 
-int sf_es_classify(struct sf_es_class *c, const struct sf_es_message *m,
-    struct sf_err *err);
+int sf_es_classify(
+    struct sf_es_class *c, const struct sf_es_message *m, struct sf_err *err);
 /* Whether c->type is type, e.g. sf_es_class_is(&c, "result"). */
 bool sf_es_class_is(const struct sf_es_class *c, const char *type);
 
