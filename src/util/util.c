@@ -148,6 +148,23 @@ sf_buf_release(struct sf_buf *b)
 }
 
 void
+sf_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+void
+sf_buf_release_secret(struct sf_buf *b)
+{
+	if (b->alloc)
+		sf_wipe(b->buf, b->alloc);
+	sf_buf_release(b);
+}
+
+void
 sf_buf_reset(struct sf_buf *b)
 {
 	sf_buf_setlen(b, 0);

@@ -87,6 +87,10 @@ extern char sf_buf_empty[];
 
 void sf_buf_init(struct sf_buf *b, size_t hint);
 void sf_buf_release(struct sf_buf *b);
+/* Release after overwriting every byte: for buffers that held secrets. */
+void sf_buf_release_secret(struct sf_buf *b);
+/* Overwrite n bytes at p in a way the compiler keeps. */
+void sf_wipe(void *p, size_t n);
 void sf_buf_reset(struct sf_buf *b);
 void sf_buf_grow(struct sf_buf *b, size_t extra);
 void sf_buf_add(struct sf_buf *b, const void *data, size_t len);

@@ -41,6 +41,8 @@ sf_http_headers_release(struct sf_http_headers *h)
 
 	for (i = 0; i < h->n; i++) {
 		free(h->v[i].name);
+		/* Authorization, tokens: wiped whatever the header. */
+		sf_wipe(h->v[i].value, strlen(h->v[i].value));
 		free(h->v[i].value);
 	}
 	free(h->v);
@@ -127,13 +129,25 @@ sf_http_new(const struct sf_http_opts *opts)
 	return h;
 }
 
+/* Request headers carry Authorization; bodies may carry credentials
+ * (STS, IMDS): nothing of a transfer is freed unwiped. */
+static void
+free_slist(struct curl_slist *l)
+{
+	struct curl_slist *p;
+
+	for (p = l; p; p = p->next)
+		sf_wipe(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
 void
 sf_http_xfer_reset(struct sf_http_xfer *x)
 {
 	x->outcome = SF_HTTP_PENDING;
 	x->status = 0;
 	sf_http_headers_release(&x->resp_headers);
-	sf_buf_release(&x->resp_body);
+	sf_buf_release_secret(&x->resp_body);
 	x->error[0] = '\0';
 }
 
@@ -141,12 +155,12 @@ void
 sf_http_xfer_release(struct sf_http_xfer *x)
 {
 	sf_http_headers_release(&x->resp_headers);
-	sf_buf_release(&x->resp_body);
+	sf_buf_release_secret(&x->resp_body);
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	x->easy = NULL;
 	if (x->slist)
-		curl_slist_free_all(x->slist);
+		free_slist(x->slist);
 	x->slist = NULL;
 }
 
@@ -276,7 +290,7 @@ sf_http_start(struct sf_http *h, struct sf_http_xfer *x)
 	}
 	e = x->easy;
 	if (x->slist)
-		curl_slist_free_all(x->slist);
+		free_slist(x->slist);
 	x->slist = NULL;
 	for (i = 0; x->headers && i < x->headers->n; i++) {
 		char *line = sf_xasprintf(
@@ -325,7 +339,11 @@ sf_http_start(struct sf_http *h, struct sf_http_xfer *x)
 	if (x->fresh_connection)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	/* No proxy from the environment for loopback endpoints. */
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+	/* Nor for the credential endpoints of EC2 and ECS, as the SDKs do:
+	 * their tokens must not travel through a proxy. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY,
+	    "127.0.0.1,localhost,::1,169.254.169.254,169.254.170.2,"
+	    "169.254.170.23,fd00:ec2::254,fd00:ec2::23");
 	if (h->opts.user_agent)
 		curl_easy_setopt(e, CURLOPT_USERAGENT, h->opts.user_agent);
 	if (h->opts.log) {
