@@ -161,6 +161,15 @@ json_strs(json_t *arr, struct sf_strs *out)
 	}
 }
 
+/* The page token of a list answer; NULL on the last page. */
+static char *
+next_token(json_t *j)
+{
+	const char *t = json_string_value(json_object_get(j, "nextToken"));
+
+	return t && *t ? sf_xstrdup(t) : NULL;
+}
+
 static json_t *
 parse_body(const struct sf_aws_response *r, const char *op, struct sf_err *err)
 {
@@ -304,11 +313,7 @@ ac_list_interpreters(
 			SF_ALLOC_GROW(out->v, out->n + 1, alloc);
 			read_ci(it, &out->v[out->n++]);
 		}
-		token = dup_json_str(j, "nextToken");
-		if (token && !*token) {
-			free(token);
-			token = NULL;
-		}
+		token = next_token(j);
 		json_decref(j);
 	} while (token && out->pages < 10000);
 	free(token);
@@ -673,11 +678,7 @@ ac_list_sessions(struct sf_provider *p, const char *interpreter,
 			SF_ALLOC_GROW(out->v, out->n + 1, alloc);
 			read_session(it, &out->v[out->n++]);
 		}
-		token = dup_json_str(j, "nextToken");
-		if (token && !*token) {
-			free(token);
-			token = NULL;
-		}
+		token = next_token(j);
 		json_decref(j);
 	} while (token && out->pages < 10000);
 	free(token);
