@@ -217,7 +217,11 @@ sf_aws_parse_error(struct sf_aws_error *e, long status,
 	}
 	if (!e->message[0] && body && len && !j) {
 		/* A body that is not JSON: its first line, capped. */
-		size_t n = strcspn(body, "\r\n");
+		size_t n = 0;
+
+		while (n < len && body[n] != '\r' && body[n] != '\n' &&
+		    body[n] != '\0')
+			n++;
 
 		snprintf(e->message, sizeof(e->message), "%.*s",
 		    (int)(n > 200 ? 200 : n), body);
