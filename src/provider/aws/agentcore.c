@@ -984,8 +984,8 @@ ac_invoke(struct sf_provider *p, const char *interpreter,
 	sf_http_headers_release(&req.headers);
 	/* A stream that went bad stopped the transfer: say why it did. */
 	if (ic.dec.failed)
-		rc = sf_error(err, ic.dec.failed, "InvokeCodeInterpreter", "%s",
-		    ic.dec.fail.msg);
+		rc = sf_error(err, ic.dec.failed, "InvokeCodeInterpreter",
+		    "%s (%s)", ic.dec.fail.msg, ic.dec.fail.where);
 	else if (rc == SF_OK &&
 	         (rc = sf_es_decoder_finish(&ic.dec, err)) != SF_OK)
 		;
