@@ -20,23 +20,25 @@
 	X(p, version)  \
 	X(p, provider) X(p, variables) X(p, interpreters) X(p, jobs)
 #define PROVIDER_KEYS(X, p) \
-	X(p, target) X(p, region) X(p, profile) X(p, endpoint)
+	X(p, target) X(p, region) X(p, profile) X(p, endpoint) X(p, rate_limits)
 #define INTERPRETER_KEYS(X, p)   \
 	X(p, description)        \
 	X(p, network)            \
 	X(p, vpc)                \
 	X(p, execution_role_arn) \
 	X(p, certificates) X(p, tags) X(p, prevent_destroy)
-#define VPC_KEYS(X, p) X(p, subnets) X(p, security_groups)
-#define JOB_KEYS(X, p)                                                       \
-	X(p, description)                                                    \
-	X(p, interpreter)                                                    \
-	X(p, schedule)                                                       \
-	X(p, timezone)                                                       \
-	X(p, session_timeout)                                                \
-	X(p, timeout)                                                        \
-	X(p, retries) X(p, starting_deadline) X(p, concurrency) X(p, jitter) \
-	    X(p, keep) X(p, steps)
+#define VPC_KEYS(X, p)  X(p, subnets) X(p, security_groups)
+#define RATE_KEYS(X, p) X(p, enabled) X(p, create_delete) X(p, other)
+#define JOB_KEYS(X, p)                                                    \
+	X(p, description)                                                 \
+	X(p, interpreter)                                                 \
+	X(p, schedule)                                                    \
+	X(p, timezone)                                                    \
+	X(p, session_timeout)                                             \
+	X(p, timeout)                                                     \
+	X(p, retries)                                                     \
+	X(p, starting_deadline) X(p, concurrency) X(p, jitter) X(p, keep) \
+	    X(p, steps)
 #define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
 #define STEP_KEYS(X, p) \
 	X(p, command)   \
@@ -55,6 +57,7 @@ DEFINE_KEYS(TOP, TOP_KEYS);
 DEFINE_KEYS(PROV, PROVIDER_KEYS);
 DEFINE_KEYS(INT, INTERPRETER_KEYS);
 DEFINE_KEYS(VPC, VPC_KEYS);
+DEFINE_KEYS(RATE, RATE_KEYS);
 DEFINE_KEYS(JOB, JOB_KEYS);
 DEFINE_KEYS(KEEP, KEEP_KEYS);
 DEFINE_KEYS(STEP, STEP_KEYS);
@@ -156,6 +159,23 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 			    "provider.endpoint must be an http:// or https:// "
 			    "URL with a host, not \"%s\"",
 			    e);
+	}
+	p->rate_limits = p->target == SF_TARGET_AWS;
+	if ((v = k[PROV_rate_limits]) &&
+	    expect_map(cv, v, "provider.rate_limits")) {
+		struct node *r[RATE__N], *w;
+
+		check_keys(cv, v, "provider.rate_limits", KEYS(RATE), r);
+		if ((w = r[RATE_enabled]) &&
+		    read_bool(
+		        cv, w, "provider.rate_limits.enabled", &p->rate_limits))
+			p->rate_limits_set = true;
+		if ((w = r[RATE_create_delete]))
+			read_int(cv, w, "provider.rate_limits.create_delete", 1,
+			    1000, &p->rate_create_delete);
+		if ((w = r[RATE_other]))
+			read_int(cv, w, "provider.rate_limits.other", 1, 1000,
+			    &p->rate_other);
 	}
 }
 
@@ -1044,6 +1064,9 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 	memset(&g, 0, sizeof(g));
 	cv.c = c;
 	cv.d = diags;
+	/* AgentCore's published quotas, for when no provider: says more. */
+	c->provider.rate_create_delete.v = 5;
+	c->provider.rate_other.v = 30;
 	sf_buf_init(&cv.tmp, 256);
 	if (opts) {
 		cv.ic.getenv = opts->getenv;

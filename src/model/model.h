@@ -131,6 +131,11 @@ struct sf_provider {
 	struct sf_lstr region;
 	struct sf_lstr profile;
 	struct sf_lstr endpoint;
+	/* Client-side request rate limits (requests per second). */
+	bool rate_limits_set; /* rate_limits.enabled was given */
+	bool rate_limits;     /* default: on for aws, off for local */
+	struct sf_lint rate_create_delete; /* default 5 */
+	struct sf_lint rate_other;         /* default 30 */
 };
 
 struct sf_variable {

@@ -121,6 +121,10 @@ test_full_model(void **state)
 	assert_int_equal(l.d.n, 0);
 	assert_int_equal(l.c->provider.target, SF_TARGET_AWS);
 	assert_string_equal(l.c->provider.region.s, "us-west-2");
+	/* Client-side rate limits: on for aws, AgentCore's quotas. */
+	assert_true(l.c->provider.rate_limits);
+	assert_int_equal(l.c->provider.rate_create_delete.v, 5);
+	assert_int_equal(l.c->provider.rate_other.v, 30);
 
 	/* Sorted by name, whatever the order in the file. */
 	assert_int_equal(l.c->ninterpreters, 3);

@@ -1065,6 +1065,8 @@ sf_agentcore_new(const struct sf_agentcore_opts *o, struct sf_provider **out,
 	co.creds = a->creds;
 	co.clock = o->clock;
 	co.rate_limits = o->rate_limits;
+	co.rate_mutate = o->rate_create_delete;
+	co.rate_default = o->rate_other;
 	co.max_attempts = o->max_attempts;
 	co.log = o->log;
 	co.log_ud = o->log_ud;

@@ -13,7 +13,9 @@ struct sf_agentcore_opts {
 	const char *endpoint; /* the manifest's provider.endpoint, or NULL */
 	const char *profile;  /* the manifest's provider.profile, or NULL */
 	bool rate_limits;     /* on for AWS, off for the embedded plane */
-	int max_attempts;     /* 0: the default */
+	double rate_create_delete; /* per second; 0: AgentCore's quota, 5 */
+	double rate_other;         /* per second; 0: AgentCore's quota, 30 */
+	int max_attempts;          /* 0: the default */
 	const struct sf_creds_env *env;   /* NULL: the real environment */
 	const struct sf_aws_clock *clock; /* NULL: the real clock */
 	sf_http_log_fn *log;
