@@ -118,6 +118,37 @@ struct sf_tool_result {
 	char *task_id, *task_status;
 };
 
+/*
+ * One call of a batch: the control-plane calls plan and apply make many of
+ * at once (refresh, create, delete, tags, counting sessions).
+ */
+enum sf_pcall_kind {
+	SF_PCALL_GET,            /* id */
+	SF_PCALL_CREATE,         /* spec */
+	SF_PCALL_DELETE,         /* id, client_token */
+	SF_PCALL_TAG,            /* arn, tags */
+	SF_PCALL_UNTAG,          /* arn, keys */
+	SF_PCALL_COUNT_SESSIONS, /* id: READY sessions on it */
+};
+
+struct sf_pcall {
+	enum sf_pcall_kind kind;
+	const char *id;
+	const char *client_token;
+	const struct sf_ci_spec *spec;
+	const char *arn;
+	const struct sf_kv *tags;
+	size_t ntags;
+	const char *const *keys;
+	size_t nkeys;
+	/* results */
+	int rc;
+	struct sf_err err;
+	struct sf_ci ci; /* GET, CREATE, DELETE */
+	int sessions;    /* COUNT_SESSIONS; 100 means 100 or more */
+	void *ud;        /* the caller's */
+};
+
 struct sf_provider;
 
 struct sf_provider_ops {
@@ -157,6 +188,14 @@ struct sf_provider_ops {
 	    const char *session_id, const struct sf_tool_call *call,
 	    int (*on_result)(const struct sf_tool_result *r, void *ud),
 	    void *ud, struct sf_err *err);
+	/*
+	 * Run n calls at once, at most parallel in flight (0: all), calling
+	 * done (which may be NULL) as each finishes. Results are in calls[];
+	 * release each call's ci with sf_ci_release.
+	 */
+	void (*batch)(struct sf_provider *p, struct sf_pcall *calls, size_t n,
+	    size_t parallel, void (*done)(struct sf_pcall *c, void *ud),
+	    void *ud);
 	void (*free)(struct sf_provider *p);
 };
 

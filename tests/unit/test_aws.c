@@ -815,7 +815,7 @@ test_rate_limits_and_parallel(void **state)
 		               "{\"networkMode\":\"SANDBOX\"}}";
 		reqs[i].idempotent = true;
 	}
-	sf_aws_call_many(c, reqs, resps, rcs, errs, 12);
+	sf_aws_call_many(c, reqs, resps, rcs, errs, 12, NULL);
 	for (i = 0; i < 12; i++) {
 		assert_int_equal(rcs[i], SF_OK);
 		assert_int_equal(resps[i].status, 202);
@@ -825,6 +825,57 @@ test_rate_limits_and_parallel(void **state)
 	 * more than a second of (fake) waiting. */
 	assert_true(w->clock.slept_ms >= 1300);
 	assert_true(w->clock.slept_ms < 3000);
+	world_free(w);
+}
+
+static void
+count_done(struct sf_pcall *c, void *ud)
+{
+	int *n = ud;
+
+	(*n)++;
+	assert_int_equal(c->rc, SF_OK);
+}
+
+static void
+test_batch(void **state)
+{
+	struct world *w = world_new(false);
+	static const struct sf_kv tags[] = { { (char *)"k", (char *)"v" } };
+	struct sf_ci_spec spec;
+	struct sf_pcall calls[6];
+	int done = 0;
+	size_t i;
+
+	(void)state;
+	memset(&spec, 0, sizeof(spec));
+	spec.name = "box";
+	spec.network_mode = "SANDBOX";
+	memset(calls, 0, sizeof(calls));
+	calls[0].kind = SF_PCALL_CREATE;
+	calls[0].spec = &spec;
+	calls[1].kind = SF_PCALL_CREATE;
+	calls[1].spec = &spec;
+	calls[2].kind = SF_PCALL_GET;
+	calls[2].id = "box-AbCdEfGhIj";
+	calls[3].kind = SF_PCALL_DELETE;
+	calls[3].id = "box-AbCdEfGhIj";
+	calls[4].kind = SF_PCALL_TAG;
+	calls[4].arn = "arn:aws:bedrock-agentcore:us-west-2:123456789012:x/y";
+	calls[4].tags = tags;
+	calls[4].ntags = 1;
+	calls[5].kind = SF_PCALL_COUNT_SESSIONS;
+	calls[5].id = "box-AbCdEfGhIj";
+	w->p->ops->batch(w->p, calls, 6, 2, count_done, &done);
+	assert_int_equal(done, 6);
+	assert_int_equal(th_request_count(w->srv), 6);
+	assert_string_equal(calls[0].ci.status, "CREATING");
+	assert_string_equal(calls[2].ci.status, "CREATE_FAILED");
+	assert_string_equal(calls[3].ci.status, "DELETING");
+	assert_int_equal(calls[5].sessions, 1);
+	for (i = 0; i < 6; i++)
+		sf_ci_release(&calls[i].ci);
+	assert_int_equal(w->f.bad_signatures, 0);
 	world_free(w);
 }
 
@@ -1012,6 +1063,7 @@ main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_clock_skew_corrected),
 		cmocka_unit_test(test_rate_limits_and_parallel),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_error_parsing),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_endpoint_rule_set),

@@ -322,29 +322,6 @@ ac_list_interpreters(
 	return rc;
 }
 
-static int
-ac_get_interpreter(struct sf_provider *p, const char *id, struct sf_ci *out,
-    struct sf_err *err)
-{
-	struct sf_aws_request req;
-	char *path = ci_path(id, "");
-	json_t *j = NULL;
-	int rc;
-
-	memset(&req, 0, sizeof(req));
-	req.operation = "GetCodeInterpreter";
-	req.plane = SF_AWS_CONTROL;
-	req.method = "GET";
-	req.path = path;
-	req.idempotent = true;
-	rc = call_json(impl(p), &req, &j, err);
-	free(path);
-	if (rc == SF_OK)
-		read_ci(j, out);
-	json_decref(j);
-	return rc;
-}
-
 static json_t *
 str_array(const char *const *v, size_t n)
 {
@@ -356,16 +333,70 @@ str_array(const char *const *v, size_t n)
 	return a;
 }
 
-static int
-ac_create_interpreter(struct sf_provider *p, const struct sf_ci_spec *s,
-    struct sf_ci *out, struct sf_err *err)
+static char *
+tags_path(const char *arn)
 {
-	struct sf_aws_request req;
-	json_t *body = json_object(), *net = json_object(), *j = NULL;
-	char token[37];
-	size_t i;
-	int rc;
+	struct sf_buf b = SF_BUF_INIT;
 
+	sf_buf_adds(&b, "/tags/");
+	sf_http_uri_encode(&b, arn);
+	return sf_buf_detach(&b, NULL);
+}
+
+/*
+ * One request, built once and owned here, so that a single call and a
+ * batch of them share every detail of the wire format.
+ */
+struct op {
+	struct sf_aws_request req;
+	char *path, *query, *body;
+	char token[37];
+};
+
+static void
+op_release(struct op *o)
+{
+	sf_http_headers_release(&o->req.headers);
+	free(o->path);
+	free(o->query);
+	free(o->body);
+	memset(o, 0, sizeof(*o));
+}
+
+static void
+op_init(struct op *o, const char *operation, enum sf_aws_plane plane,
+    const char *method)
+{
+	memset(o, 0, sizeof(*o));
+	o->req.operation = operation;
+	o->req.plane = plane;
+	o->req.method = method;
+	o->req.idempotent = true;
+}
+
+static void
+op_finish(struct op *o)
+{
+	o->req.path = o->path;
+	o->req.query = o->query;
+	o->req.body = o->body;
+}
+
+static void
+op_get(struct op *o, const char *id)
+{
+	op_init(o, "GetCodeInterpreter", SF_AWS_CONTROL, "GET");
+	o->path = ci_path(id, "");
+	op_finish(o);
+}
+
+static void
+op_create(struct op *o, const struct sf_ci_spec *s)
+{
+	json_t *body = json_object(), *net = json_object();
+	size_t i;
+
+	op_init(o, "CreateCodeInterpreter", SF_AWS_CONTROL, "PUT");
 	json_object_set_new(body, "name", json_string(s->name));
 	if (s->description)
 		json_object_set_new(
@@ -399,20 +430,112 @@ ac_create_interpreter(struct sf_provider *p, const struct sf_ci_spec *s,
 		json_object_set_new(body, "tags", tags);
 	}
 	if (!s->client_token)
-		sf_uuid4(token);
+		sf_uuid4(o->token);
 	json_object_set_new(body, "clientToken",
-	    json_string(s->client_token ? s->client_token : token));
+	    json_string(s->client_token ? s->client_token : o->token));
+	o->path = sf_xstrdup("/code-interpreters");
+	/* The client token makes a retry harmless. */
+	o->body = body_dump(body);
+	op_finish(o);
+}
 
-	memset(&req, 0, sizeof(req));
-	req.operation = "CreateCodeInterpreter";
-	req.plane = SF_AWS_CONTROL;
-	req.method = "PUT";
-	req.path = "/code-interpreters";
-	req.body = body_dump(body);
-	req.idempotent = true; /* the client token makes it so */
-	rc = call_json(impl(p), &req, &j, err);
-	free((char *)req.body);
-	if (rc == SF_OK && out)
+static void
+op_delete(struct op *o, const char *id, const char *client_token)
+{
+	struct sf_buf q = SF_BUF_INIT;
+
+	op_init(o, "DeleteCodeInterpreter", SF_AWS_CONTROL, "DELETE");
+	if (!client_token)
+		sf_uuid4(o->token);
+	sf_buf_adds(&q, "clientToken=");
+	sf_http_uri_encode(&q, client_token ? client_token : o->token);
+	o->path = ci_path(id, "");
+	o->query = sf_buf_detach(&q, NULL);
+	op_finish(o);
+}
+
+static void
+op_tag(struct op *o, const char *arn, const struct sf_kv *tags, size_t n)
+{
+	json_t *t = json_object();
+	size_t i;
+
+	op_init(o, "TagResource", SF_AWS_CONTROL, "POST");
+	for (i = 0; i < n; i++)
+		json_object_set_new(t, tags[i].key, json_string(tags[i].value));
+	o->path = tags_path(arn);
+	o->body = body_dump(json_pack("{s:o}", "tags", t));
+	op_finish(o);
+}
+
+static void
+op_untag(struct op *o, const char *arn, const char *const *keys, size_t n)
+{
+	struct sf_buf q = SF_BUF_INIT;
+	size_t i;
+
+	op_init(o, "UntagResource", SF_AWS_CONTROL, "DELETE");
+	for (i = 0; i < n; i++) {
+		sf_buf_adds(&q, i ? "&tagKeys=" : "tagKeys=");
+		sf_http_uri_encode(&q, keys[i]);
+	}
+	o->path = tags_path(arn);
+	o->query = sf_buf_detach(&q, NULL);
+	op_finish(o);
+}
+
+static void
+op_list_sessions(struct op *o, const char *interpreter, const char *status,
+    const char *token)
+{
+	json_t *body = json_object();
+
+	op_init(o, "ListCodeInterpreterSessions", SF_AWS_DATA, "POST");
+	json_object_set_new(body, "maxResults", json_integer(100));
+	if (token)
+		json_object_set_new(body, "nextToken", json_string(token));
+	if (status)
+		json_object_set_new(body, "status", json_string(status));
+	o->path = ci_path(interpreter, "/sessions/list");
+	o->body = body_dump(body);
+	op_finish(o);
+}
+
+/* Run o alone; its JSON answer goes to *out when out is not NULL. */
+static int
+op_run(struct agentcore *a, struct op *o, json_t **out, struct sf_err *err)
+{
+	int rc = call_json(a, &o->req, out, err);
+
+	op_release(o);
+	return rc;
+}
+
+static int
+ac_get_interpreter(struct sf_provider *p, const char *id, struct sf_ci *out,
+    struct sf_err *err)
+{
+	struct op o;
+	json_t *j = NULL;
+	int rc;
+
+	op_get(&o, id);
+	if ((rc = op_run(impl(p), &o, &j, err)) == SF_OK)
+		read_ci(j, out);
+	json_decref(j);
+	return rc;
+}
+
+static int
+ac_create_interpreter(struct sf_provider *p, const struct sf_ci_spec *s,
+    struct sf_ci *out, struct sf_err *err)
+{
+	struct op o;
+	json_t *j = NULL;
+	int rc;
+
+	op_create(&o, s);
+	if ((rc = op_run(impl(p), &o, &j, err)) == SF_OK && out)
 		read_ci(j, out);
 	json_decref(j);
 	return rc;
@@ -422,93 +545,35 @@ static int
 ac_delete_interpreter(struct sf_provider *p, const char *id,
     const char *client_token, struct sf_ci *out, struct sf_err *err)
 {
-	struct sf_aws_request req;
-	struct sf_buf q = SF_BUF_INIT;
-	char *path = ci_path(id, "");
-	char token[37];
+	struct op o;
 	json_t *j = NULL;
 	int rc;
 
-	if (!client_token)
-		sf_uuid4(token);
-	sf_buf_adds(&q, "clientToken=");
-	sf_http_uri_encode(&q, client_token ? client_token : token);
-	memset(&req, 0, sizeof(req));
-	req.operation = "DeleteCodeInterpreter";
-	req.plane = SF_AWS_CONTROL;
-	req.method = "DELETE";
-	req.path = path;
-	req.query = q.buf;
-	req.idempotent = true;
-	rc = call_json(impl(p), &req, &j, err);
-	if (rc == SF_OK && out)
+	op_delete(&o, id, client_token);
+	if ((rc = op_run(impl(p), &o, &j, err)) == SF_OK && out)
 		read_ci(j, out);
 	json_decref(j);
-	sf_buf_release(&q);
-	free(path);
 	return rc;
-}
-
-static char *
-tags_path(const char *arn)
-{
-	struct sf_buf b = SF_BUF_INIT;
-
-	sf_buf_adds(&b, "/tags/");
-	sf_http_uri_encode(&b, arn);
-	return sf_buf_detach(&b, NULL);
 }
 
 static int
 ac_tag(struct sf_provider *p, const char *arn, const struct sf_kv *tags,
     size_t n, struct sf_err *err)
 {
-	struct sf_aws_request req;
-	json_t *t = json_object();
-	char *path = tags_path(arn);
-	size_t i;
-	int rc;
+	struct op o;
 
-	for (i = 0; i < n; i++)
-		json_object_set_new(t, tags[i].key, json_string(tags[i].value));
-	memset(&req, 0, sizeof(req));
-	req.operation = "TagResource";
-	req.plane = SF_AWS_CONTROL;
-	req.method = "POST";
-	req.path = path;
-	req.body = body_dump(json_pack("{s:o}", "tags", t));
-	req.idempotent = true;
-	rc = call_json(impl(p), &req, NULL, err);
-	free((char *)req.body);
-	free(path);
-	return rc;
+	op_tag(&o, arn, tags, n);
+	return op_run(impl(p), &o, NULL, err);
 }
 
 static int
 ac_untag(struct sf_provider *p, const char *arn, const char *const *keys,
     size_t n, struct sf_err *err)
 {
-	struct sf_aws_request req;
-	struct sf_buf q = SF_BUF_INIT;
-	char *path = tags_path(arn);
-	size_t i;
-	int rc;
+	struct op o;
 
-	for (i = 0; i < n; i++) {
-		sf_buf_adds(&q, i ? "&tagKeys=" : "tagKeys=");
-		sf_http_uri_encode(&q, keys[i]);
-	}
-	memset(&req, 0, sizeof(req));
-	req.operation = "UntagResource";
-	req.plane = SF_AWS_CONTROL;
-	req.method = "DELETE";
-	req.path = path;
-	req.query = q.buf;
-	req.idempotent = true;
-	rc = call_json(impl(p), &req, NULL, err);
-	sf_buf_release(&q);
-	free(path);
-	return rc;
+	op_untag(&o, arn, keys, n);
+	return op_run(impl(p), &o, NULL, err);
 }
 
 static int
@@ -640,40 +705,24 @@ static int
 ac_list_sessions(struct sf_provider *p, const char *interpreter,
     const char *status, struct sf_session_list *out, struct sf_err *err)
 {
-	char *path = ci_path(interpreter, "/sessions/list");
 	char *token = NULL;
 	size_t alloc = 0;
 	int rc = SF_OK;
 
 	memset(out, 0, sizeof(*out));
 	do {
-		struct sf_aws_request req;
-		json_t *body = json_object(), *j = NULL, *items, *it;
+		struct op o;
+		json_t *j = NULL, *it;
 		size_t i;
 
-		json_object_set_new(body, "maxResults", json_integer(100));
-		if (token)
-			json_object_set_new(
-			    body, "nextToken", json_string(token));
-		if (status)
-			json_object_set_new(
-			    body, "status", json_string(status));
-		memset(&req, 0, sizeof(req));
-		req.operation = "ListCodeInterpreterSessions";
-		req.plane = SF_AWS_DATA;
-		req.method = "POST";
-		req.path = path;
-		req.body = body_dump(body);
-		req.idempotent = true;
-		rc = call_json(impl(p), &req, &j, err);
-		free((char *)req.body);
+		op_list_sessions(&o, interpreter, status, token);
+		rc = op_run(impl(p), &o, &j, err);
 		free(token);
 		token = NULL;
 		if (rc)
 			break;
 		out->pages++;
-		items = json_object_get(j, "items");
-		json_array_foreach(items, i, it)
+		json_array_foreach(json_object_get(j, "items"), i, it)
 		{
 			SF_ALLOC_GROW(out->v, out->n + 1, alloc);
 			read_session(it, &out->v[out->n++]);
@@ -682,7 +731,6 @@ ac_list_sessions(struct sf_provider *p, const char *interpreter,
 		json_decref(j);
 	} while (token && out->pages < 10000);
 	free(token);
-	free(path);
 	if (rc)
 		sf_session_list_release(out);
 	return rc;
@@ -1004,6 +1052,126 @@ ac_invoke(struct sf_provider *p, const char *interpreter,
 	return rc;
 }
 
+/* ---- batches over the multi interface ---- */
+
+struct batch {
+	struct agentcore *a;
+	struct sf_pcall *calls;
+	struct op *ops;
+	struct sf_aws_response *resps;
+	int *rcs;
+	struct sf_err *errs;
+	void (*done)(struct sf_pcall *c, void *ud);
+	void *ud;
+};
+
+static void
+batch_done(size_t i, void *ud)
+{
+	struct batch *b = ud;
+	struct sf_pcall *c = &b->calls[i];
+	json_t *j = NULL;
+
+	c->rc = b->rcs[i];
+	c->err = b->errs[i];
+	if (c->rc == SF_OK && c->kind != SF_PCALL_TAG &&
+	    c->kind != SF_PCALL_UNTAG &&
+	    !(j = parse_body(&b->resps[i], b->ops[i].req.operation, &c->err)))
+		c->rc = SF_EREMOTE;
+	if (c->rc == SF_OK) {
+		switch (c->kind) {
+		case SF_PCALL_GET:
+		case SF_PCALL_CREATE:
+		case SF_PCALL_DELETE:
+			read_ci(j, &c->ci);
+			break;
+		case SF_PCALL_COUNT_SESSIONS: {
+			json_t *items = json_object_get(j, "items"), *it;
+			size_t k;
+
+			c->sessions = 0;
+			json_array_foreach(items, k, it)
+			{
+				const char *st = json_string_value(
+				    json_object_get(it, "status"));
+
+				c->sessions += st && !strcmp(st, "READY");
+			}
+			break;
+		}
+		case SF_PCALL_TAG:
+		case SF_PCALL_UNTAG:
+			break;
+		}
+	}
+	json_decref(j);
+	sf_aws_response_release(&b->resps[i]);
+	op_release(&b->ops[i]);
+	if (b->done)
+		b->done(c, b->ud);
+}
+
+static void
+ac_batch(struct sf_provider *p, struct sf_pcall *calls, size_t n,
+    size_t parallel, void (*done)(struct sf_pcall *c, void *ud), void *ud)
+{
+	struct batch b;
+	struct sf_aws_batch ab;
+	struct sf_aws_request *reqs;
+	size_t i;
+
+	if (!n)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.a = impl(p);
+	b.calls = calls;
+	b.done = done;
+	b.ud = ud;
+	b.ops = sf_xcalloc(n, sizeof(*b.ops));
+	b.resps = sf_xcalloc(n, sizeof(*b.resps));
+	b.rcs = sf_xcalloc(n, sizeof(*b.rcs));
+	b.errs = sf_xcalloc(n, sizeof(*b.errs));
+	reqs = sf_xcalloc(n, sizeof(*reqs));
+	for (i = 0; i < n; i++) {
+		struct sf_pcall *c = &calls[i];
+
+		memset(&c->ci, 0, sizeof(c->ci));
+		c->sessions = -1;
+		switch (c->kind) {
+		case SF_PCALL_GET:
+			op_get(&b.ops[i], c->id);
+			break;
+		case SF_PCALL_CREATE:
+			op_create(&b.ops[i], c->spec);
+			break;
+		case SF_PCALL_DELETE:
+			op_delete(&b.ops[i], c->id, c->client_token);
+			break;
+		case SF_PCALL_TAG:
+			op_tag(&b.ops[i], c->arn, c->tags, c->ntags);
+			break;
+		case SF_PCALL_UNTAG:
+			op_untag(&b.ops[i], c->arn, c->keys, c->nkeys);
+			break;
+		case SF_PCALL_COUNT_SESSIONS:
+			op_list_sessions(&b.ops[i], c->id, "READY", NULL);
+			break;
+		}
+		/* The requests point into ops[], which stay put. */
+		reqs[i] = b.ops[i].req;
+	}
+	memset(&ab, 0, sizeof(ab));
+	ab.max_in_flight = parallel;
+	ab.done = batch_done;
+	ab.ud = &b;
+	sf_aws_call_many(b.a->client, reqs, b.resps, b.rcs, b.errs, n, &ab);
+	free(reqs);
+	free(b.ops);
+	free(b.resps);
+	free(b.rcs);
+	free(b.errs);
+}
+
 /* ---- lifecycle ---- */
 
 static void
@@ -1031,6 +1199,7 @@ static const struct sf_provider_ops agentcore_ops = {
 	.list_sessions = ac_list_sessions,
 	.stop_session = ac_stop_session,
 	.invoke = ac_invoke,
+	.batch = ac_batch,
 	.free = ac_free,
 };
 

@@ -220,7 +220,7 @@ sf_aws_parse_error(struct sf_aws_error *e, long status,
 		size_t n = 0;
 
 		while (n < len && body[n] != '\r' && body[n] != '\n' &&
-		    body[n] != '\0')
+		       body[n] != '\0')
 			n++;
 
 		snprintf(e->message, sizeof(e->message), "%.*s",
@@ -542,8 +542,10 @@ settle(struct sf_aws_client *c, struct call *k)
 
 void
 sf_aws_call_many(struct sf_aws_client *c, const struct sf_aws_request *reqs,
-    struct sf_aws_response *resps, int *rcs, struct sf_err *errs, size_t n)
+    struct sf_aws_response *resps, int *rcs, struct sf_err *errs, size_t n,
+    const struct sf_aws_batch *batch)
 {
+	size_t cap = batch && batch->max_in_flight ? batch->max_in_flight : n;
 	struct call *k = sf_xcalloc(n ? n : 1, sizeof(*k));
 	size_t i, left = n, running = 0;
 
@@ -567,6 +569,8 @@ sf_aws_call_many(struct sf_aws_client *c, const struct sf_aws_request *reqs,
 
 			if (k[i].done || k[i].running)
 				continue;
+			if (running >= cap)
+				break;
 			if (k[i].ready_ms <= now)
 				k[i].ready_ms =
 				    rate_take(c, reqs[i].operation, now);
@@ -578,6 +582,8 @@ sf_aws_call_many(struct sf_aws_client *c, const struct sf_aws_request *reqs,
 			if ((rc = prepare(c, &k[i], &errs[i]))) {
 				finish(&k[i], rc);
 				left--;
+				if (batch && batch->done)
+					batch->done(i, batch->ud);
 				continue;
 			}
 			start(c, &k[i]);
@@ -599,8 +605,11 @@ sf_aws_call_many(struct sf_aws_client *c, const struct sf_aws_request *reqs,
 			sf_die("sf_aws_call_many: a transfer it did not start");
 		running--;
 		settle(c, &k[i]);
-		if (k[i].done)
+		if (k[i].done) {
 			left--;
+			if (batch && batch->done)
+				batch->done(i, batch->ud);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		sf_http_xfer_release(&k[i].x);
@@ -616,6 +625,6 @@ sf_aws_call(struct sf_aws_client *c, const struct sf_aws_request *req,
 {
 	int rc;
 
-	sf_aws_call_many(c, req, resp, &rc, err, 1);
+	sf_aws_call_many(c, req, resp, &rc, err, 1, NULL);
 	return rc;
 }

@@ -94,10 +94,18 @@ void sf_aws_client_free(struct sf_aws_client *c);
 int sf_aws_call(struct sf_aws_client *c, const struct sf_aws_request *req,
     struct sf_aws_response *resp, struct sf_err *err);
 
+/* How sf_aws_call_many runs its calls; every field may be 0/NULL. */
+struct sf_aws_batch {
+	size_t max_in_flight; /* 0: all at once */
+	/* Called as each call finishes (rcs[i] and resps[i] are final). */
+	void (*done)(size_t i, void *ud);
+	void *ud;
+};
+
 /* n calls at once over the multi interface; rcs[i] as sf_aws_call returns. */
 void sf_aws_call_many(struct sf_aws_client *c,
     const struct sf_aws_request *reqs, struct sf_aws_response *resps, int *rcs,
-    struct sf_err *errs, size_t n);
+    struct sf_err *errs, size_t n, const struct sf_aws_batch *batch);
 
 /* The server's clock minus ours, as last measured (ms). */
 int64_t sf_aws_client_skew_ms(const struct sf_aws_client *c);
