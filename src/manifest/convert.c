@@ -117,7 +117,7 @@ static void
 convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 {
 	struct node *k[PROV__N];
-	struct sf_provider *p = &cv->c->provider;
+	struct sf_provider_config *p = &cv->c->provider;
 	struct node *v;
 	int t;
 

@@ -124,7 +124,7 @@ struct sf_job {
 
 enum sf_target { SF_TARGET_LOCAL, SF_TARGET_AWS };
 
-struct sf_provider {
+struct sf_provider_config {
 	bool set;
 	struct sf_pos pos;
 	enum sf_target target;
@@ -156,7 +156,7 @@ struct sf_config {
 	char *dir; /* the directory the manifests were read from */
 	struct sf_source *sources;
 	size_t nsources, sources_alloc;
-	struct sf_provider provider;
+	struct sf_provider_config provider;
 	struct sf_variable *variables; /* sorted by name */
 	size_t nvariables;
 	struct sf_interpreter *interpreters; /* sorted by name */

@@ -348,7 +348,8 @@ plan_delete(struct builder *b, const struct sf_rec_interpreter *r,
 	c = new_change(b, r->name, SF_PLAN_DELETE);
 	c->recorded = r;
 	c->desired = d;
-	c->id = sf_xstrdup(r->id ? r->id : "");
+	/* An interrupted create has no id in the state: the live one's. */
+	c->id = sf_xstrdup(r->id ? r->id : l && l->id ? l->id : "");
 	c->arn = r->arn ? sf_xstrdup(r->arn) : NULL;
 	c->active_sessions = l ? l->active_sessions : -1;
 	recorded_attrs(r, &a);
@@ -372,6 +373,24 @@ plan_compare(struct builder *b, const struct sf_interpreter *d,
 	size_t i;
 	bool replace = false;
 
+	if (r->status && !strcmp(r->status, "PENDING")) {
+		/* An apply stopped after recording its intent: the create
+		 * may have been sent. Send it again with the same token. */
+		c = new_change(b, d->name.s, SF_PLAN_CREATE);
+		c->desired = d;
+		c->recorded = r;
+		c->generation = r->generation;
+		c->reason =
+		    sf_xstrdup("an earlier apply stopped while creating "
+		               "it; the create is sent again with the "
+		               "same client token");
+		desired_attrs(d, &want);
+		add_all(c, &want, true);
+		free_attrs(&want);
+		add_desired_tags(c, d);
+		b->p->counts.add++;
+		return;
+	}
 	if (live->refreshed && !l) {
 		/* Deleted out of band: make it again. */
 		c = new_change(b, d->name.s, SF_PLAN_CREATE);
