@@ -767,6 +767,60 @@ test_timeouts(void **state)
 	world_free(w);
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void *
+raise_later(void *arg)
+{
+	struct timespec ts = { 0, 200 * 1000000L };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	stop_flag = 1;
+	return NULL;
+}
+
+static void
+test_invoke_interrupted(void **state)
+{
+	struct world *w = world_new(false);
+	struct sf_agentcore_opts o;
+	struct sf_provider *p;
+	struct sf_tool_call call;
+	struct sf_err err;
+	struct timespec t0, t1;
+	pthread_t th;
+	int rc;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.region = "us-west-2";
+	o.endpoint = th_url(w->srv);
+	o.env = &w->env;
+	o.interrupted = &stop_flag;
+	assert_int_equal(sf_agentcore_new(&o, &p, &err), SF_OK);
+	memset(&call, 0, sizeof(call));
+	call.name = "executeCommand";
+	call.command = "sleep 10";
+	stop_flag = 0;
+	w->f.stall = 1; /* the answer takes a second */
+	pthread_create(&th, NULL, raise_later, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = p->ops->invoke(p, "box-AbCdEfGhIj", "s1", &call, NULL, NULL, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	assert_int_not_equal(rc, SF_OK);
+	assert_non_null(strstr(err.msg, "interrupted"));
+	assert_true(t1.tv_sec - t0.tv_sec < 1 ||
+	            (t1.tv_sec - t0.tv_sec == 1 && t1.tv_nsec < t0.tv_nsec));
+	/* Stopping the session is not interrupted by the same flag. */
+	assert_int_equal(
+	    p->ops->stop_session(p, "box-AbCdEfGhIj", "s1", &err), SF_OK);
+	stop_flag = 0;
+	p->ops->free(p);
+	world_free(w);
+}
+
 static void
 test_clock_skew_corrected(void **state)
 {
@@ -1061,6 +1115,7 @@ main(void)
 		cmocka_unit_test(test_throttling_absorbed),
 		cmocka_unit_test(test_5xx_and_drops),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_invoke_interrupted),
 		cmocka_unit_test(test_clock_skew_corrected),
 		cmocka_unit_test(test_rate_limits_and_parallel),
 		cmocka_unit_test(test_batch),

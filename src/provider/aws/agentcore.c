@@ -12,6 +12,7 @@
 
 struct agentcore {
 	struct sf_provider p;
+	volatile sig_atomic_t *interrupted;
 	struct sf_aws_client *client;
 	struct sf_creds_chain *creds;
 	struct sf_endpoints endpoints;
@@ -1027,6 +1028,7 @@ ac_invoke(struct sf_provider *p, const char *interpreter,
 	req.idempotent = false;
 	req.on_body = on_stream_bytes;
 	req.ud = &ic;
+	req.abort = a->interrupted;
 	memset(&resp, 0, sizeof(resp));
 	rc = sf_aws_call(a->client, &req, &resp, err);
 	sf_http_headers_release(&req.headers);
@@ -1243,7 +1245,7 @@ sf_agentcore_new(const struct sf_agentcore_opts *o, struct sf_provider **out,
 	a->client = sf_aws_client_new(&co);
 	a->p.ops = &agentcore_ops;
 	a->p.impl = a;
+	a->interrupted = o->interrupted;
 	*out = &a->p;
 	return SF_OK;
 }
-

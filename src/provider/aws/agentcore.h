@@ -20,6 +20,9 @@ struct sf_agentcore_opts {
 	const struct sf_aws_clock *clock; /* NULL: the real clock */
 	sf_http_log_fn *log;
 	void *log_ud;
+	/* Ctrl-C and SIGTERM: a running tool call stops when it is set (the
+	 * caller then stops the session, which is not interrupted). */
+	volatile sig_atomic_t *interrupted;
 };
 
 int sf_agentcore_new(const struct sf_agentcore_opts *o,

@@ -414,6 +414,7 @@ start(struct sf_aws_client *c, struct call *k)
 	k->x.body = r->body;
 	k->x.body_len = r->body ? strlen(r->body) : 0;
 	k->x.fresh_connection = !r->idempotent;
+	k->x.abort = r->abort;
 	k->x.on_body = r->on_body ? stream_body : NULL;
 	k->x.ud = k;
 	k->attempt++;

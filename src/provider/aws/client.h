@@ -65,6 +65,7 @@ struct sf_aws_request {
 	struct sf_http_headers headers; /* extra, e.g. the session id */
 	const char *body;               /* JSON or NULL */
 	bool idempotent; /* may be retried after the request was sent */
+	volatile sig_atomic_t *abort; /* stop it once this becomes non-zero */
 	/* Streaming responses (event stream): bytes of a 2xx body. */
 	int (*on_body)(const void *data, size_t len, void *ud);
 	void *ud;

@@ -233,6 +233,24 @@ on_header(char *data, size_t size, size_t nmemb, void *ud)
 }
 
 static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct sf_http_xfer *x = ud;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (x->abort && *x->abort) {
+		x->outcome = SF_HTTP_ABORTED;
+		snprintf(x->error, sizeof(x->error), "interrupted");
+		return 1;
+	}
+	return 0;
+}
+
+static int
 on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *ud)
 {
 	struct sf_http *h = ud;
@@ -338,6 +356,11 @@ sf_http_start(struct sf_http *h, struct sf_http_xfer *x)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	if (x->fresh_connection)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	if (x->abort) {
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	}
 	/* No proxy from the environment for loopback endpoints. */
 	/* Nor for the credential endpoints of EC2 and ECS, as the SDKs do:
 	 * their tokens must not travel through a proxy. */

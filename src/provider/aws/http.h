@@ -10,6 +10,8 @@
 #ifndef SF_HTTP_H
 #define SF_HTTP_H
 
+#include <signal.h>
+
 #include "util/util.h"
 
 #define SF_HTTP_MAX_HEADERS      64
@@ -67,6 +69,8 @@ struct sf_http_xfer {
 	 * not run twice.
 	 */
 	bool fresh_connection;
+	/* When it becomes non-zero the transfer stops (SF_HTTP_ABORTED). */
+	volatile sig_atomic_t *abort;
 
 	/* response */
 	enum sf_http_outcome outcome;
