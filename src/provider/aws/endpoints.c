@@ -91,8 +91,8 @@ sf_endpoints_resolve(struct sf_endpoints *out, const char *region,
 		    fips ? "FIPS" : "Dualstack");
 	if (control && data) {
 		out->custom = true;
-		if ((rc = take_url(&out->control, control, "control plane",
-			 err)) ||
+		if ((rc = take_url(
+		         &out->control, control, "control plane", err)) ||
 		    (rc = take_url(&out->data, data, "data plane", err))) {
 			sf_endpoints_release(out);
 			return rc;
@@ -108,8 +108,8 @@ sf_endpoints_resolve(struct sf_endpoints *out, const char *region,
 		    "\"%s\" is not an AWS region", region);
 	/* The partitions of the endpoint rule set. */
 	if (sf_str_has_prefix(region, "cn-"))
-		suffix = dual ? "api.amazonwebservices.com.cn"
-			      : "amazonaws.com.cn";
+		suffix =
+		    dual ? "api.amazonwebservices.com.cn" : "amazonaws.com.cn";
 	else if (sf_str_has_prefix(region, "us-isob-"))
 		suffix = "sc2s.sgov.gov";
 	else if (sf_str_has_prefix(region, "us-iso-"))
