@@ -9,8 +9,8 @@
 
 #define DUMP_FLAGS (JSON_SORT_KEYS | JSON_INDENT(2))
 
-static const char *const outcomes[] = { "failed", "missed", "succeeded",
-	"timed_out" };
+static const char *const outcomes[] = { "failed", "interrupted", "missed",
+	"succeeded", "timed_out" };
 static const char *const networks[] = { "PUBLIC", "SANDBOX", "VPC" };
 
 /* ---- checks shared by both directions ---- */
@@ -350,8 +350,8 @@ decode_interpreter(
 		    in->name);
 	snprintf(ctx, sizeof(ctx), "interpreters[%zu] (%s)", i, in->name);
 	if ((rc = check_keys(d, o, ctx, keys, SF_ARRAY_LEN(keys))) ||
-	    (rc = get_str(d, o, ctx, "id", true, &in->id)) ||
-	    (rc = get_str(d, o, ctx, "arn", true, &in->arn)) ||
+	    (rc = get_str(d, o, ctx, "id", false, &in->id)) ||
+	    (rc = get_str(d, o, ctx, "arn", false, &in->arn)) ||
 	    (rc = get_enum(d, o, ctx, "network", true, networks,
 	         SF_ARRAY_LEN(networks), &in->network)) ||
 	    (rc = get_str(d, o, ctx, "description", false, &in->description)) ||
@@ -366,10 +366,16 @@ decode_interpreter(
 	    (rc = get_tags(d, o, ctx, in)) ||
 	    (rc = get_bool(
 	         d, o, ctx, "prevent_destroy", true, &in->prevent_destroy)) ||
-	    (rc = get_time(d, o, ctx, "created_at", true, &in->created_at)) ||
+	    (rc = get_time(d, o, ctx, "created_at", false, &in->created_at)) ||
 	    (rc = get_int(d, o, ctx, "generation", true, &in->generation)) ||
 	    (rc = get_str(d, o, ctx, "status", false, &in->status)))
 		return rc;
+	/* Apply records a create before it sends it: no id yet. */
+	if ((!in->id || !in->arn) &&
+	    (!in->status || strcmp(in->status, "PENDING")))
+		return bad(d, ctx, NULL,
+		    "%s is missing (only a PENDING interpreter has none)",
+		    in->id ? "arn" : "id");
 	return 0;
 }
 
@@ -644,8 +650,8 @@ encode_interpreter(const struct sf_rec_interpreter *in)
 	size_t i;
 
 	set_str(o, "name", in->name ? in->name : "");
-	set_str(o, "id", in->id ? in->id : "");
-	set_str(o, "arn", in->arn ? in->arn : "");
+	set_str(o, "id", in->id);
+	set_str(o, "arn", in->arn);
 	set_str(o, "network", in->network ? in->network : "");
 	set_str(o, "description", in->description);
 	set_str(o, "execution_role_arn", in->execution_role_arn);
@@ -664,7 +670,8 @@ encode_interpreter(const struct sf_rec_interpreter *in)
 	}
 	json_object_set_new(
 	    o, "prevent_destroy", json_boolean(in->prevent_destroy));
-	set_time(o, "created_at", in->created_at);
+	if (in->created_at)
+		set_time(o, "created_at", in->created_at);
 	json_object_set_new(o, "generation", json_integer(in->generation));
 	set_str(o, "status", in->status);
 	return o;

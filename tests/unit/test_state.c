@@ -541,11 +541,14 @@ test_corrupt_refused(void **state)
 		{ "\"id\": \"zeta-a1b2c3d4e5\"", "\"id\": \"\"",
 		    "id: is empty" },
 		{ "\"id\": \"zeta-a1b2c3d4e5\",", "", "(zeta): id is missing" },
+		{ "\"arn\": \"arn:aws:bedrock-agentcore:us-west-2:123456789012:"
+		  "code-interpreter-custom/zeta-a1b2c3d4e5\",",
+		    "", "(zeta): arn is missing (only a PENDING" },
 		{ "\"runs_failed\": 1", "\"runs_failed\": null",
 		    "runs_failed: expected an integer, found null" },
 		{ "\"last_outcome\": \"succeeded\"", "\"last_outcome\": \"ok\"",
-		    "last_outcome: expected failed, missed, succeeded or "
-		    "timed_out" },
+		    "last_outcome: expected failed, interrupted, missed, "
+		    "succeeded or timed_out" },
 		{ "\"last_run\": \"20251126T220000Z-1a2b\",", "",
 		    "jobs[0] (amzn_close): last_run is missing" },
 		{ "\"dirty\": true", "\"dirty\": 1",
@@ -651,6 +654,51 @@ test_to_json_refuses_what_it_cannot_read(void **state)
 	assert_int_equal(sf_state_to_json(&r, &b, &err), SF_EINVALID);
 	sf_recorded_release(&r);
 	sf_buf_release(&b);
+}
+
+/* Apply records a create before sending it: PENDING, no id, arn or time. */
+static void
+test_pending_interpreter(void **state)
+{
+	struct sf_recorded r, r2;
+	struct sf_buf b = SF_BUF_INIT;
+	struct sf_err err;
+	struct sf_rec_interpreter *in;
+	char *a, *t;
+
+	(void)state;
+	sample(&r);
+	in = &r.interpreters[0]; /* zeta */
+	free(in->id);
+	free(in->arn);
+	free(in->status);
+	in->id = in->arn = NULL;
+	in->status = sf_xstrdup("PENDING");
+	in->created_at = 0;
+	a = to_json(&r);
+	assert_null(strstr(a, "zeta-a1b2c3d4e5"));
+	assert_int_equal(
+	    sf_state_from_json(a, strlen(a), "x.json", &r2, &err), 0);
+	assert_null(r2.interpreters[2].id);
+	assert_null(r2.interpreters[2].arn);
+	assert_int_equal(r2.interpreters[2].created_at, 0);
+	assert_string_equal(r2.interpreters[2].status, "PENDING");
+	sf_recorded_release(&r2);
+	/* Any other status needs them. */
+	t = replace(a, "\"PENDING\"", "\"CREATING\"");
+	assert_int_equal(
+	    sf_state_from_json(t, strlen(t), "x.json", &r2, &err), SF_EINVALID);
+	assert_non_null(strstr(err.msg, "(zeta): id is missing"));
+	sf_recorded_release(&r2);
+	free(t);
+	free(in->status);
+	in->status = NULL;
+	assert_int_equal(sf_state_to_json(&r, &b, &err), SF_EINVALID);
+	assert_non_null(strstr(err.msg, "cannot write this state"));
+	assert_non_null(strstr(err.msg, "id is missing"));
+	sf_buf_release(&b);
+	free(a);
+	sf_recorded_release(&r);
 }
 
 static void
@@ -1408,6 +1456,15 @@ sv_check(struct sv *v, json_t *schema, json_t *doc)
 				                   e))) return sv_fail(v,
 				    "%s without %s", k, json_string_value(e));
 			}
+		} else if (!strcmp(kw, "if")) {
+			struct sv probe = { v->root, "", "" };
+			json_t *branch = json_object_get(schema,
+			    sv_check(&probe, arg, doc) ? "then" : "else");
+
+			if (branch && !sv_check(v, branch, doc))
+				return false;
+		} else if (!strcmp(kw, "then") || !strcmp(kw, "else")) {
+			continue; /* with "if" */
 		} else if (!strcmp(kw, "properties")) {
 			const char *k;
 			json_t *sub, *m;
@@ -1508,11 +1565,18 @@ test_schema_matches_written_states(void **state)
 	if (!schema_accepts(schema, text, why, sizeof(why)))
 		fail_msg("the schema refuses a written state: %s", why);
 	sf_recorded_release(&r);
-	/* Nothing but what is required. */
+	/* Nothing but what is required, and a PENDING create. */
 	sf_state_new(NULL, &r);
 	add_interp(&r, "bare", "SANDBOX");
 	free(r.interpreters[0].status);
 	r.interpreters[0].status = NULL;
+	add_interp(&r, "pending", "PUBLIC");
+	free(r.interpreters[1].id);
+	free(r.interpreters[1].arn);
+	free(r.interpreters[1].status);
+	r.interpreters[1].id = r.interpreters[1].arn = NULL;
+	r.interpreters[1].status = sf_xstrdup("PENDING");
+	r.interpreters[1].created_at = 0;
 	add_job(&r, "idle", false);
 	free(text);
 	text = to_json(&r);
@@ -1528,6 +1592,10 @@ test_schema_matches_written_states(void **state)
 	bad = replace(text, "\"network\": \"VPC\"", "\"network\": \"LAN\"");
 	assert_false(schema_accepts(schema, bad, why, sizeof(why)));
 	assert_non_null(strstr(why, "/interpreters/1/network"));
+	free(bad);
+	bad = replace(text, "\"id\": \"zeta-a1b2c3d4e5\",", "");
+	assert_false(schema_accepts(schema, bad, why, sizeof(why)));
+	assert_non_null(strstr(why, "id is missing"));
 	free(bad);
 	bad = replace(text, "\"serial\": 7", "\"serial\": 7, \"x\": 1");
 	assert_false(schema_accepts(schema, bad, why, sizeof(why)));
@@ -1555,6 +1623,7 @@ main(void)
 		cmocka_unit_test(test_corrupt_refused),
 		cmocka_unit_test(test_newer_version_refused),
 		cmocka_unit_test(test_to_json_refuses_what_it_cannot_read),
+		cmocka_unit_test(test_pending_interpreter),
 		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_load_none_then_save),
 		cmocka_unit_test(test_atomic_write_and_backup),
