@@ -229,20 +229,61 @@ sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
 }
 
 int
+sf_manifest_load_files(const char *dir, const struct sf_manifest_file *files,
+    size_t n, const struct sf_manifest_opts *opts, struct sf_config **out,
+    struct sf_diags *diags)
+{
+	struct sf_config *c = sf_config_new();
+	size_t i;
+
+	*out = c;
+	c->dir = sf_xstrdup(dir ? dir : ".");
+	for (i = 0; i < n; i++) {
+		struct sf_source *s = add_source(c, files[i].name);
+
+		s->data = sf_xmalloc(files[i].len + 1);
+		memcpy(s->data, files[i].data, files[i].len);
+		s->data[files[i].len] = '\0';
+		s->len = files[i].len;
+		if (files[i].len > SF_MANIFEST_MAX_BYTES) {
+			struct sf_pos pos = file_pos(s->path);
+			char have[32];
+
+			sf_fs_human_size(have, sizeof(have), files[i].len);
+			sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL,
+			    "file is %s; the limit is 16.0 MiB", have);
+			free(s->data);
+			s->data = NULL;
+			s->len = 0;
+			continue;
+		}
+		check_text(s, diags);
+	}
+	if (!n) {
+		struct sf_pos pos = file_pos(c->dir);
+
+		sf_diag_add(diags, SF_SEV_ERROR, &pos, NULL,
+		    "no manifests here: no *.yaml or *.yml files");
+		return SF_EINVALID;
+	}
+	return load_sources(c, opts, diags);
+}
+
+int
 sf_manifest_load_buffer(const char *name, const char *data, size_t len,
     const struct sf_manifest_opts *opts, struct sf_config **out,
     struct sf_diags *diags)
 {
-	struct sf_config *c = sf_config_new();
-	struct sf_source *s;
+	struct sf_manifest_file f = { name, data, len };
+	char *dir = dir_of(name);
+	int rc = sf_manifest_load_files(dir, &f, 1, opts, out, diags);
 
-	*out = c;
-	c->dir = dir_of(name);
-	s = add_source(c, name);
-	s->data = sf_xmalloc(len + 1);
-	memcpy(s->data, data, len);
-	s->data[len] = '\0';
-	s->len = len;
-	check_text(s, diags);
-	return load_sources(c, opts, diags);
+	free(dir);
+	return rc;
+}
+
+bool
+sf_manifest_is_manifest_name(const char *name)
+{
+	return is_manifest_name(name);
 }

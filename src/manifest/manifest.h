@@ -29,6 +29,26 @@ struct sf_manifest_opts {
 int sf_manifest_load(const char *path, const struct sf_manifest_opts *opts,
     struct sf_config **out, struct sf_diags *diags);
 
+/* In-memory files, as read from somewhere else than the disk (a git tree). */
+struct sf_manifest_file {
+	const char *name; /* as diagnostics show it */
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Load the configuration made of files (sorted by name by the caller, the
+ * ones sf_manifest_is_manifest_name accepts); dir is where files[].source
+ * paths are read from.
+ */
+int sf_manifest_load_files(const char *dir,
+    const struct sf_manifest_file *files, size_t n,
+    const struct sf_manifest_opts *opts, struct sf_config **out,
+    struct sf_diags *diags);
+/* Whether a file name belongs to a configuration: *.yaml, *.yml, not
+ * hidden, not a backup (~). */
+bool sf_manifest_is_manifest_name(const char *name);
+
 /* The same for one in-memory file, named name (tests and fuzzers). */
 int sf_manifest_load_buffer(const char *name, const char *data, size_t len,
     const struct sf_manifest_opts *opts, struct sf_config **out,
