@@ -478,6 +478,12 @@ static bool
 expand(struct cv *cv, const struct node *n, bool interp, bool *changed)
 {
 	*changed = false;
+	if (cv->literal && strstr(n->value, "${")) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
+		    "a policy must hold whatever --var says, so it takes no ${...}",
+		    "policy values are not interpolated");
+		return false;
+	}
 	if (!interp) {
 		sf_buf_reset(&cv->tmp);
 		sf_buf_add(&cv->tmp, n->value, n->len);

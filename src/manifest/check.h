@@ -20,6 +20,7 @@ struct cv {
 	struct sf_buf tmp;
 	const char *dir;                    /* the current file's directory */
 	struct regex_seen *regex_seen[256]; /* valid expressions, by hash */
+	bool literal; /* policy: ${...} is refused, not expanded */
 };
 
 /* The patterns of the AgentCore model and of sandform's own names. */

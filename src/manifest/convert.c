@@ -4,6 +4,7 @@
  * passes: variables first (from every file, then --var), then the rest,
  * interpolated.
  */
+#include <fnmatch.h>
 #include <regex.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -18,7 +19,12 @@
  */
 #define TOP_KEYS(X, p) \
 	X(p, version)  \
-	X(p, provider) X(p, variables) X(p, interpreters) X(p, jobs)
+	X(p, provider) \
+	X(p, policy) X(p, variables) X(p, interpreters) X(p, jobs)
+#define POLICY_KEYS(X, p)                                                     \
+	X(p, allowed_networks)                                                \
+	X(p, role_arn_patterns) X(p, max_session_timeout) X(p, required_tags) \
+	    X(p, max_runs_per_day)
 #define PROVIDER_KEYS(X, p) \
 	X(p, target) X(p, region) X(p, profile) X(p, endpoint) X(p, rate_limits)
 #define INTERPRETER_KEYS(X, p)   \
@@ -29,16 +35,16 @@
 	X(p, certificates) X(p, tags) X(p, prevent_destroy)
 #define VPC_KEYS(X, p)  X(p, subnets) X(p, security_groups)
 #define RATE_KEYS(X, p) X(p, enabled) X(p, create_delete) X(p, other)
-#define JOB_KEYS(X, p)                                                    \
-	X(p, description)                                                 \
-	X(p, interpreter)                                                 \
-	X(p, schedule)                                                    \
-	X(p, timezone)                                                    \
-	X(p, session_timeout)                                             \
-	X(p, timeout)                                                     \
-	X(p, retries)                                                     \
-	X(p, starting_deadline) X(p, concurrency) X(p, jitter) X(p, keep) \
-	    X(p, steps)
+#define JOB_KEYS(X, p)          \
+	X(p, description)       \
+	X(p, interpreter)       \
+	X(p, schedule)          \
+	X(p, timezone)          \
+	X(p, session_timeout)   \
+	X(p, timeout)           \
+	X(p, retries)           \
+	X(p, starting_deadline) \
+	X(p, concurrency) X(p, jitter) X(p, keep) X(p, steps)
 #define KEEP_KEYS(X, p) X(p, succeeded) X(p, failed)
 #define STEP_KEYS(X, p) \
 	X(p, command)   \
@@ -54,6 +60,7 @@
 	static const char *const p##_names[] = { LIST(KEY_NAME, p) }
 
 DEFINE_KEYS(TOP, TOP_KEYS);
+DEFINE_KEYS(POL, POLICY_KEYS);
 DEFINE_KEYS(PROV, PROVIDER_KEYS);
 DEFINE_KEYS(INT, INTERPRETER_KEYS);
 DEFINE_KEYS(VPC, VPC_KEYS);
@@ -88,6 +95,8 @@ struct gathered {
 	bool version_seen;
 	struct sf_pos provider_pos;
 	bool provider_seen;
+	struct sf_pos policy_pos;
+	bool policy_seen;
 };
 
 /* The position of the key whose value is v in map n. */
@@ -176,6 +185,186 @@ convert_provider(struct cv *cv, struct node *n, struct gathered *g)
 		if ((w = r[RATE_other]))
 			read_int(cv, w, "provider.rate_limits.other", 1, 1000,
 			    &p->rate_other);
+	}
+}
+
+/* ---- policy ---- */
+
+static void
+convert_policy(struct cv *cv, struct node *n, struct gathered *g)
+{
+	struct sf_policy *pol = &cv->c->policy;
+	struct node *k[POL__N], *v;
+	struct sf_lstrs nets;
+	size_t i;
+	int e;
+
+	if (g->policy_seen) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
+		    "keep policy: in one file of the configuration",
+		    "policy is already set in %s at line %u",
+		    g->policy_pos.file, g->policy_pos.line);
+		return;
+	}
+	g->policy_seen = true;
+	g->policy_pos = n->pos;
+	if (!expect_map(cv, n, "policy"))
+		return;
+	cv->literal = true;
+	check_keys(cv, n, "policy", KEYS(POL), k);
+	pol->set = true;
+	pol->pos = n->pos;
+	if ((v = k[POL_allowed_networks]) &&
+	    read_str_list(
+	        cv, v, "policy.allowed_networks", 1, 3, -1, true, &nets)) {
+		pol->networks_set = true;
+		pol->networks_pos = v->pos;
+		for (i = 0; i < nets.n; i++) {
+			for (e = 0; e < 3; e++)
+				if (!strcmp(nets.v[i].s,
+				        sf_network_name((enum sf_network)e)))
+					break;
+			if (e == 3)
+				sf_diag_add(cv->d, SF_SEV_ERROR, &nets.v[i].pos,
+				    NULL,
+				    "policy.allowed_networks: \"%s\" is not a "
+				    "network; use SANDBOX, PUBLIC or VPC",
+				    nets.v[i].s);
+			else
+				pol->allowed_networks[e] = true;
+		}
+	}
+	if ((v = k[POL_role_arn_patterns]))
+		read_str_list(cv, v, "policy.role_arn_patterns", 1, 100, -1,
+		    true, &pol->role_patterns);
+	if ((v = k[POL_max_session_timeout]))
+		read_duration(cv, v, "policy.max_session_timeout",
+		    SF_SESSION_TIMEOUT_MIN, SF_SESSION_TIMEOUT_MAX,
+		    &pol->max_session_timeout);
+	if ((v = k[POL_required_tags]))
+		read_str_list(cv, v, "policy.required_tags", 1, SF_TAGS_MAX, -1,
+		    true, &pol->required_tags);
+	if ((v = k[POL_max_runs_per_day]))
+		read_int(cv, v, "policy.max_runs_per_day", 1, 1440 * 60,
+		    &pol->max_runs_per_day);
+	cv->literal = false;
+}
+
+/* The most fire times in any 24 hours of a reference week. */
+static int64_t
+runs_per_day(const struct sf_job *j)
+{
+	/* Monday 2026-01-05 00:00 UTC: any week would do, one is fixed so
+	 * that validate says the same thing every day. */
+	const int64_t ref = 1767571200;
+	const struct sf_tz *tz = NULL;
+	int64_t t = ref, next, best = 0, counts[8] = { 0 };
+	int guard = 0;
+
+	if (j->schedule.kind == SF_SCHED_RATE)
+		return j->schedule.interval > 0 ? 86400 / j->schedule.interval
+		                                : 0;
+	if (sf_tz_load(j->timezone.s, &tz, NULL))
+		tz = NULL;
+	while (guard++ < 7 * 1440 + 1 &&
+	       sf_schedule_next(&j->schedule, tz, t, &next) == SF_OK &&
+	       next < ref + 7 * 86400) {
+		counts[(next - ref) / 86400]++;
+		t = next;
+	}
+	for (t = 0; t < 7; t++)
+		if (counts[t] > best)
+			best = counts[t];
+	return best;
+}
+
+static void
+check_policy(struct cv *cv)
+{
+	const struct sf_policy *pol = &cv->c->policy;
+	const struct sf_config *c = cv->c;
+	size_t i, k;
+
+	if (!pol->set)
+		return;
+	for (i = 0; i < c->ninterpreters; i++) {
+		const struct sf_interpreter *it = &c->interpreters[i];
+
+		if (pol->networks_set && !pol->allowed_networks[it->network])
+			sf_diag_add(cv->d, SF_SEV_ERROR, &it->network_pos,
+			    "the policy: block of the configuration says which "
+			    "networks interpreters may have",
+			    "policy: interpreters.%s may not have network %s "
+			    "(policy.allowed_networks at %s:%u:%u)",
+			    it->name.s, sf_network_name(it->network),
+			    pol->networks_pos.file, pol->networks_pos.line,
+			    pol->networks_pos.col);
+		if (pol->role_patterns.n && it->execution_role_arn.s) {
+			for (k = 0; k < pol->role_patterns.n; k++)
+				if (!fnmatch(pol->role_patterns.v[k].s,
+				        it->execution_role_arn.s, 0))
+					break;
+			if (k == pol->role_patterns.n)
+				sf_diag_add(cv->d, SF_SEV_ERROR,
+				    &it->execution_role_arn.pos, NULL,
+				    "policy: "
+				    "interpreters.%s.execution_role_arn "
+				    "matches none of policy.role_arn_patterns "
+				    "(%s:%u:%u)",
+				    it->name.s,
+				    pol->role_patterns.v[0].pos.file,
+				    pol->role_patterns.v[0].pos.line,
+				    pol->role_patterns.v[0].pos.col);
+		}
+		for (k = 0; k < pol->required_tags.n; k++) {
+			const char *want = pol->required_tags.v[k].s;
+			size_t t;
+
+			for (t = 0; t < it->ntags; t++)
+				if (!strcmp(it->tags[t].key.s, want))
+					break;
+			if (t == it->ntags)
+				sf_diag_add(cv->d, SF_SEV_ERROR, &it->name.pos,
+				    NULL,
+				    "policy: interpreters.%s has no tag \"%s\" "
+				    "(policy.required_tags at %s:%u:%u)",
+				    it->name.s, want,
+				    pol->required_tags.v[k].pos.file,
+				    pol->required_tags.v[k].pos.line,
+				    pol->required_tags.v[k].pos.col);
+		}
+	}
+	for (i = 0; i < c->njobs; i++) {
+		const struct sf_job *j = &c->jobs[i];
+
+		if (pol->max_session_timeout.set &&
+		    j->session_timeout.v > pol->max_session_timeout.v)
+			sf_diag_add(cv->d, SF_SEV_ERROR,
+			    j->session_timeout.set ? &j->session_timeout.pos
+			                           : &j->name.pos,
+			    NULL,
+			    "policy: jobs.%s.session_timeout is %llds, over "
+			    "policy.max_session_timeout of %llds (%s:%u:%u)",
+			    j->name.s, (long long)j->session_timeout.v,
+			    (long long)pol->max_session_timeout.v,
+			    pol->max_session_timeout.pos.file,
+			    pol->max_session_timeout.pos.line,
+			    pol->max_session_timeout.pos.col);
+		if (pol->max_runs_per_day.set && j->schedule_text.s) {
+			int64_t n = runs_per_day(j);
+
+			if (n > pol->max_runs_per_day.v)
+				sf_diag_add(cv->d, SF_SEV_ERROR,
+				    &j->schedule_text.pos, NULL,
+				    "policy: jobs.%s runs up to %lld times a "
+				    "day, over policy.max_runs_per_day of %lld "
+				    "(%s:%u:%u)",
+				    j->name.s, (long long)n,
+				    (long long)pol->max_runs_per_day.v,
+				    pol->max_runs_per_day.pos.file,
+				    pol->max_runs_per_day.pos.line,
+				    pol->max_runs_per_day.pos.col);
+		}
 	}
 }
 
@@ -1126,6 +1315,8 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 		cv.dir = files[f].dir;
 		if ((v = k[TOP_provider]))
 			convert_provider(&cv, v, &g);
+		if ((v = k[TOP_policy]))
+			convert_policy(&cv, v, &g);
 		if ((v = k[TOP_interpreters]) && !is_null(v) &&
 		    expect_map(&cv, v, "interpreters")) {
 			check_keys(&cv, v, "interpreters", NULL, 0, NULL);
@@ -1159,6 +1350,7 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 	    offsetof(struct sf_job, name), "job");
 	c->jobs = g.jobs;
 	check_references(&cv);
+	check_policy(&cv);
 
 	sf_buf_release(&cv.tmp);
 	return diags->errors > errors_before ? SF_EINVALID : SF_OK;

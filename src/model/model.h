@@ -138,6 +138,22 @@ struct sf_provider_config {
 	struct sf_lint rate_other;         /* default 30 */
 };
 
+/*
+ * Guards a team puts on its own configuration (policy:). They are never
+ * interpolated, so --var cannot lift them.
+ */
+struct sf_policy {
+	bool set;
+	struct sf_pos pos;
+	bool networks_set;
+	bool allowed_networks[3]; /* by enum sf_network */
+	struct sf_pos networks_pos;
+	struct sf_lstrs role_patterns; /* fnmatch(3) globs */
+	struct sf_lint max_session_timeout;
+	struct sf_lstrs required_tags;
+	struct sf_lint max_runs_per_day;
+};
+
 struct sf_variable {
 	struct sf_lstr name;
 	struct sf_lstr value;
@@ -157,6 +173,7 @@ struct sf_config {
 	struct sf_source *sources;
 	size_t nsources, sources_alloc;
 	struct sf_provider_config provider;
+	struct sf_policy policy;
 	struct sf_variable *variables; /* sorted by name */
 	size_t nvariables;
 	struct sf_interpreter *interpreters; /* sorted by name */
