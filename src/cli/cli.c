@@ -10,6 +10,9 @@ static const struct sf_cmd commands[] = {
 	    "Print the version of sandform and its "
 	    "libraries",
 	    sf_version_usage },
+	{ "local", cmd_local,
+	    "The embedded control plane: serve, start, stop, status",
+	    sf_local_usage },
 	{ "help", cmd_help, "Show help for sandform or one of its commands",
 	    sf_help_usage },
 };
