@@ -13,6 +13,11 @@ static const struct sf_cmd commands[] = {
 	{ "local", cmd_local,
 	    "The embedded control plane: serve, start, stop, status",
 	    sf_local_usage },
+	{ "state", cmd_state, "List, show or forget what the state records",
+	    sf_state_usage },
+	{ "force-unlock", cmd_force_unlock,
+	    "Remove a lock of the state its holder left behind",
+	    sf_force_unlock_usage },
 	{ "help", cmd_help, "Show help for sandform or one of its commands",
 	    sf_help_usage },
 };
@@ -43,7 +48,7 @@ print_main_usage(FILE *f)
 	    f);
 	for (i = 0; i < SF_ARRAY_LEN(commands); i++)
 		fprintf(
-		    f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		    f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fputs(
 	    "\n`sandform COMMAND --help` shows a command's options. --debug "
 	    "(or\n"

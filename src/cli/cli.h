@@ -46,11 +46,15 @@ char *sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c);
 int cmd_validate(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_state(int argc, char **argv);
+int cmd_force_unlock(int argc, char **argv);
 int cmd_local(int argc, char **argv);
 
 extern const char sf_validate_usage[];
 extern const char sf_version_usage[];
 extern const char sf_help_usage[];
+extern const char sf_state_usage[];
+extern const char sf_force_unlock_usage[];
 extern const char sf_local_usage[];
 
 #endif
