@@ -968,7 +968,6 @@ sf_state_save(struct sf_storage *s, struct sf_recorded *r,
 	r->serial++;
 	r->updated_at = sf_state_now(&s->env);
 	r->version = SF_STATE_VERSION;
-	sf_recorded_sort(r);
 	rc = sf_state_to_json(r, &b, err);
 	if (!rc)
 		rc = sf_storage_write(s, b.buf, b.len, ver, &now, err);

@@ -47,8 +47,9 @@ int sf_state_load(struct sf_storage *s, struct sf_recorded *r,
     struct sf_storage_ver *ver, struct sf_err *err);
 /*
  * Write r through s if nobody wrote since ver was read (else SF_ECONFLICT):
- * bumps r->serial, sets r->updated_at, sorts r, and updates ver. On failure
- * r's serial and updated_at are as they were.
+ * bumps r->serial, sets r->updated_at (the storage's clock) and updates
+ * ver; nothing else of r changes, and it is not reordered (the file is
+ * sorted all the same). On failure r is as it was.
  */
 int sf_state_save(struct sf_storage *s, struct sf_recorded *r,
     struct sf_storage_ver *ver, struct sf_err *err);
