@@ -31,9 +31,9 @@ struct sf_apply_opts {
 	int64_t poll_first_ms;    /* default 200, doubling ... */
 	int64_t poll_max_ms;      /* ... up to this; default 5000 */
 	const char *lineage;      /* the state's, for client tokens */
-	/* Write the state; called after every completed action. */
-	int (*save)(
-	    void *ud, const struct sf_recorded *rec, struct sf_err *err);
+	/* Write the state (bumping its serial); after every completed
+	 * action. */
+	int (*save)(void *ud, struct sf_recorded *rec, struct sf_err *err);
 	void *save_ud;
 	/* One line per event, for the terminal ("fresh: creating ..."). */
 	void (*progress)(void *ud, const char *line);

@@ -64,7 +64,7 @@ show_text(const struct sf_rec_interpreter *in)
 	printf("  %-18s = %s\n", "prevent_destroy",
 	    in->prevent_destroy ? "true" : "false");
 	if (in->created_at) {
-		sf_state_time_format(t, in->created_at);
+		sf_time_format(t, in->created_at);
 		printf("  %-18s = %s\n", "created_at", t);
 	}
 	printf("  %-18s = %lld\n", "generation", (long long)in->generation);

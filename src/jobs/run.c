@@ -3,6 +3,7 @@
 
 #include "jobs/run.h"
 #include "util/fs.h"
+#include "util/time.h"
 
 #define DEFAULT_CAP (64 * 1024)
 #define FILE_CAP    (100u * 1024 * 1024)
@@ -50,14 +51,11 @@ static json_t *
 time_json(int64_t ms)
 {
 	char buf[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 
 	if (!ms)
 		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return json_sprintf("%s.%03dZ", buf, (int)(ms % 1000));
+	sf_time_format(buf, ms);
+	return json_string(buf);
 }
 
 /* Text kept in the record, capped, with the cap noted. */

@@ -5,7 +5,6 @@
 #include "state/state.h"
 
 /* The last time RFC 3339 can write: 9999-12-31T23:59:59.999Z. */
-#define SF_STATE_TIME_MAX INT64_C(253402300799999)
 
 /* The serial of a state file's bytes, or -1 when they have none. */
 int64_t sf_state_peek_serial(const char *text, size_t len);

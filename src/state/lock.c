@@ -40,7 +40,7 @@ lock_encode(const struct sf_lock_info *li, struct sf_buf *out)
 	json_t *o;
 	char *s;
 
-	sf_state_time_format(t, li->started);
+	sf_time_format(t, li->started);
 	o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "id", li->id, "pid",
 	    (json_int_t)li->pid, "host", li->host, "command", li->command,
 	    "started", t);
@@ -77,8 +77,7 @@ lock_decode(const char *text, size_t len, struct sf_lock_info *li)
 	    !copy_str(li->command, sizeof(li->command),
 	        json_object_get(o, "command")) &&
 	    json_is_string(json_object_get(o, "started")) &&
-	    !sf_state_time_parse(
-	        json_string_value(json_object_get(o, "started")),
+	    !sf_time_parse(json_string_value(json_object_get(o, "started")),
 	        &li->started)) {
 		li->pid = json_integer_value(pid);
 		rc = 0;
@@ -187,7 +186,7 @@ sf_local_lock(struct sf_storage *s, const struct sf_lock_req *req,
 			} else {
 				char t[32];
 
-				sf_state_time_format(t, held.started);
+				sf_time_format(t, held.started);
 				if (warn)
 					sf_buf_addf(warn,
 					    "taking over the lock of pid %lld "

@@ -235,7 +235,7 @@ get_time(struct dec *d, const json_t *o, const char *ctx, const char *key,
 		return rc;
 	if (!json_is_string(v))
 		return wrong_type(d, ctx, key, "an RFC 3339 time", v);
-	if (sf_state_time_parse(json_string_value(v), out)) {
+	if (sf_time_parse(json_string_value(v), out)) {
 		struct sf_buf q = SF_BUF_INIT;
 
 		sf_buf_add_quoted(&q, json_string_value(v), 40);
@@ -624,7 +624,7 @@ set_time(json_t *o, const char *key, int64_t ms)
 {
 	char t[32];
 
-	sf_state_time_format(t, ms);
+	sf_time_format(t, ms);
 	json_object_set_new(o, key, json_string(t));
 }
 
@@ -792,7 +792,7 @@ precheck(const struct sf_recorded *r, struct sf_err *err)
 		if (!interp_utf8(in))
 			return sf_error(err, SF_EINVALID, "state",
 			    "interpreter %zu: a string is not valid UTF-8", i);
-		if (in->created_at < 0 || in->created_at > SF_STATE_TIME_MAX)
+		if (in->created_at < 0 || in->created_at > SF_TIME_MAX)
 			return sf_error(err, SF_EINVALID, "state",
 			    "interpreter %s: created_at out of range",
 			    in->name);
@@ -812,14 +812,14 @@ precheck(const struct sf_recorded *r, struct sf_err *err)
 		times[1] = &j->last_started;
 		times[2] = &j->last_finished;
 		for (t = 0; t < 3; t++)
-			if (*times[t] < 0 || *times[t] > SF_STATE_TIME_MAX)
+			if (*times[t] < 0 || *times[t] > SF_TIME_MAX)
 				return sf_error(err, SF_EINVALID, "state",
 				    "job %s: a time is out of range", j->name);
 	}
 	if (!utf8_all(top, SF_ARRAY_LEN(top), &bad))
 		return sf_error(
 		    err, SF_EINVALID, "state", "a string is not valid UTF-8");
-	if (r->updated_at < 0 || r->updated_at > SF_STATE_TIME_MAX)
+	if (r->updated_at < 0 || r->updated_at > SF_TIME_MAX)
 		return sf_error(
 		    err, SF_EINVALID, "state", "updated_at is out of range");
 	if (r->serial > INT64_MAX)

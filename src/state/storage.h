@@ -9,6 +9,7 @@
 #ifndef SF_STORAGE_H
 #define SF_STORAGE_H
 
+#include "util/time.h"
 #include "util/util.h"
 
 #define SF_STORAGE_VER_MAX 128
@@ -154,11 +155,5 @@ void sf_state_sleep(const struct sf_state_env *e, int64_t ms);
 void sf_state_random(const struct sf_state_env *e, void *buf, size_t n);
 /* A random (version 4) UUID from the env's random source. */
 void sf_state_uuid(const struct sf_state_env *e, char out[37]);
-
-/* RFC 3339 in UTC: "2025-11-26T13:39:00Z", with .mmm when ms % 1000. */
-void sf_state_time_format(char out[32], int64_t ms);
-/* Parse RFC 3339 (Z or an offset, an optional fraction) into *ms;
- * SF_EINVALID when s is not such a time. */
-int sf_state_time_parse(const char *s, int64_t *ms);
 
 #endif

@@ -190,7 +190,7 @@ struct world {
 };
 
 static int
-save_state(void *ud, const struct sf_recorded *rec, struct sf_err *err)
+save_state(void *ud, struct sf_recorded *rec, struct sf_err *err)
 {
 	struct world *w = ud;
 

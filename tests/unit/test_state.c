@@ -311,13 +311,13 @@ test_times(void **state)
 
 	(void)state;
 	for (i = 0; i < SF_ARRAY_LEN(good); i++) {
-		assert_int_equal(sf_state_time_parse(good[i].in, &ms), 0);
+		assert_int_equal(sf_time_parse(good[i].in, &ms), 0);
 		assert_int_equal(ms, good[i].ms);
-		sf_state_time_format(out, ms);
+		sf_time_format(out, ms);
 		assert_string_equal(out, good[i].out);
 	}
 	for (i = 0; i < SF_ARRAY_LEN(bad); i++)
-		if (sf_state_time_parse(bad[i], &ms) != SF_EINVALID)
+		if (sf_time_parse(bad[i], &ms) != SF_EINVALID)
 			fail_msg("accepted \"%s\"", bad[i]);
 }
 
@@ -1429,7 +1429,7 @@ sv_check(struct sv *v, json_t *schema, json_t *doc)
 			assert_string_equal(
 			    json_string_value(arg), "date-time");
 			if (json_is_string(doc) &&
-			    sf_state_time_parse(json_string_value(doc), &ms))
+			    sf_time_parse(json_string_value(doc), &ms))
 				return sv_fail(v, "not a date-time");
 		} else if (!strcmp(kw, "required")) {
 			json_t *e;

@@ -9,6 +9,7 @@
 
 #include "provider/aws/agentcore.h"
 #include "provider/aws/eventstream.h"
+#include "util/time.h"
 
 struct agentcore {
 	struct sf_provider p;
@@ -33,98 +34,6 @@ sf_agentcore_client(struct sf_provider *p)
 
 /* ---- small things ---- */
 
-int64_t
-sf_rfc3339_parse(const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	int64_t frac_ms = 0, days, off = 0;
-	const char *p;
-
-	if (!s ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-	        &n) != 6 ||
-	    n != 19)
-		return -1;
-	p = s + n;
-	if (*p == '.') {
-		int digits = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				frac_ms = frac_ms * 10 + (*p - '0');
-		if (!digits)
-			return -1;
-		for (; digits < 3; digits++)
-			frac_ms *= 10;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om;
-
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
-			return -1;
-		off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -1;
-	/* Days from the civil date (Howard Hinnant's algorithm). */
-	{
-		int yy = y - (mo <= 2);
-		int era = (yy >= 0 ? yy : yy - 399) / 400;
-		int yoe = yy - era * 400;
-		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (int64_t)era * 146097 + doe - 719468;
-	}
-	return ((days * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 +
-	       frac_ms;
-}
-
-void
-sf_rfc3339_format(char out[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char date[24];
-
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", date, (int)(ms % 1000));
-}
-
-void
-sf_uuid4(char out[37])
-{
-	unsigned char b[16];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	while (fd >= 0 && got < sizeof(b)) {
-		ssize_t n = read(fd, b + got, sizeof(b) - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (got < sizeof(b))
-		sf_die("cannot read /dev/urandom");
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x"
-	    "%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-	    b[11], b[12], b[13], b[14], b[15]);
-}
-
 static char *
 dup_json_str(json_t *o, const char *key)
 {
@@ -134,12 +43,20 @@ dup_json_str(json_t *o, const char *key)
 }
 
 static int64_t
+time_of(const char *s)
+{
+	int64_t ms;
+
+	return sf_time_parse(s, &ms) == SF_OK ? ms : -1;
+}
+
+static int64_t
 json_time(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (json_is_string(v))
-		return sf_rfc3339_parse(json_string_value(v));
+		return time_of(json_string_value(v));
 	if (json_is_number(v)) /* epoch seconds, should a server send them */
 		return (int64_t)(json_number_value(v) * 1000.0);
 	return 0;

@@ -31,11 +31,4 @@ int sf_agentcore_new(const struct sf_agentcore_opts *o,
 /* The call layer underneath, for tests and for parallel work. */
 struct sf_aws_client *sf_agentcore_client(struct sf_provider *p);
 
-/* "2025-07-16T12:34:56.789Z" (or with an offset) -> ms; -1 if malformed. */
-int64_t sf_rfc3339_parse(const char *s);
-/* ms -> "2025-07-16T12:34:56.789Z" */
-void sf_rfc3339_format(char out[32], int64_t ms);
-/* A random UUIDv4, as SDKs fill idempotency tokens. */
-void sf_uuid4(char out[37]);
-
 #endif
