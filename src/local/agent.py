@@ -216,17 +216,27 @@ class Command:
         self.code = None
         self.finished = False
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(
-            ["/bin/sh", "-c", command], cwd=WS, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, close_fds=True)
+        self.grace = None
+        try:
+            self.proc = subprocess.Popen(
+                ["/bin/sh", "-c", command], cwd=WS,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True,
+                close_fds=True)
+        except OSError as e:
+            # out of processes, most likely: a failure of the command
+            self.proc = None
+            self.err.add(("cannot start the command: %s\n" % e).encode())
+            self.code = 126
+            self.ms = ms_since(self.t0)
+            LOOP.call_later(0, self._finish)
+            return
         self.open = 2
         self.fds = [self.proc.stdout.fileno(), self.proc.stderr.fileno()]
         nonblock_reader(self.fds[0], self.out.add, self._eof)
         nonblock_reader(self.fds[1], self.err.add, self._eof)
         self.pidfd = os.pidfd_open(self.proc.pid)
         LOOP.add_reader(self.pidfd, self._exited)
-        self.grace = None
 
     def _eof(self, _fd):
         self.open -= 1
@@ -250,6 +260,8 @@ class Command:
         self.finished = True
         if self.grace:
             Loop.cancel(self.grace)
+        if self.proc is None:
+            return self.done_cb(self)
         for fd in self.fds:
             LOOP.remove_reader(fd)
             drain_now(fd, self.out.add if fd == self.fds[0] else self.err.add)
@@ -260,6 +272,8 @@ class Command:
     def kill(self):
         import signal
 
+        if self.proc is None:
+            return
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:
@@ -368,8 +382,11 @@ class Kernel:
             try:
                 self.start()
             except OSError as e:
-                reply_error(rid, "internal",
-                            "cannot start the %s context: %s" % (self.lang, e))
+                # out of processes or memory: a failure of the code
+                err = Capture()
+                err.add(("cannot start the %s context: %s"
+                         % (self.lang, e)).encode())
+                reply(rid, run_result(Capture(), err, 126, 0.0))
                 return self._next()
         self.current = (rid, Capture(), Capture(), time.monotonic())
         line = json.dumps({"code": code}) + "\n"
@@ -489,7 +506,13 @@ class PythonKernel(Kernel):
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        pid = os.fork()
+        fds = (req_r, req_w, rep_r, rep_w, out_r, out_w, err_r, err_w)
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
         if pid == 0:
             try:
                 keep = {req_r, rep_w}
@@ -520,12 +543,17 @@ class NodeKernel(Kernel):
         import subprocess
 
         rep_r, rep_w = os.pipe()
-        p = subprocess.Popen(
-            [NODE, "-e", JS_KERNEL, "--", str(rep_w)], cwd=WS,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, pass_fds=(rep_w,),
-            start_new_session=True)
-        os.close(rep_w)
+        try:
+            p = subprocess.Popen(
+                [NODE, "-e", JS_KERNEL, "--", str(rep_w)], cwd=WS,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, pass_fds=(rep_w,),
+                start_new_session=True)
+        except OSError:
+            os.close(rep_r)
+            raise
+        finally:
+            os.close(rep_w)
         # Keep the raw descriptors; the file objects must not close them.
         req_w = os.dup(p.stdin.fileno())
         out_r = os.dup(p.stdout.fileno())
@@ -845,9 +873,21 @@ def handle(line):
         reply_error(rid, "internal", "%s: %s" % (type(e).__name__, e))
 
 
+def set_rlimits():
+    """Limits the server's cgroups do not give: on us and our children."""
+    import resource
+
+    names = {"core": resource.RLIMIT_CORE, "as": resource.RLIMIT_AS,
+             "nproc": resource.RLIMIT_NPROC}
+    for name, value in (CFG.get("rlimits") or {}).items():
+        resource.setrlimit(names[name], (int(value), int(value)))
+
+
 def main():
     global SOCK
     import socket
+
+    set_rlimits()
 
     # The server's socket moves away from 0 and 1, where a stray print or
     # a child process could reach it.

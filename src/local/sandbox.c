@@ -24,7 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,11 +45,15 @@ extern char **environ;
 #define STACK_SIZE (512 * 1024)
 #define MIN_MEMORY ((uint64_t)64 << 20)
 #define MIN_PIDS   16
+/* The sandbox's fds: 0 the agent's socket, 1 and 2 stderr, 3 bwrap's info,
+ * 4 its block, then one per etc_own file. */
+#define FD_ETC 5
 
 struct sbx_backend {
-	char *root;
-	bool root_made;
 	char *bwrap, *python, *node;
+	bool drop; /* run bwrap as uid/gid, not as root */
+	uid_t uid;
+	gid_t gid;
 	struct sf_backend_limits limits;
 	int start_timeout_ms;
 	struct sf_sandbox_cgsys cg;
@@ -304,7 +308,7 @@ static const char *const etc_shared[] = {
 	"magic.mime",
 };
 
-/* Ours, written into root/etc by sf_sandbox_backend_new. */
+/* Ours, handed to bwrap through pipes (--ro-bind-data). */
 static const struct {
 	const char *name;
 	const char *text;
@@ -327,15 +331,28 @@ size_arg(uint64_t n)
 	return sf_xasprintf("%llu", (unsigned long long)n);
 }
 
+/*
+ * The agent's configuration: the output cap, the workspace, node and its
+ * kernel, and the rlimits it puts on itself (no core files; memory and
+ * processes where no cgroup controller limits them).
+ */
 static char *
 agent_config(const struct sf_backend_session *s)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s?, s:s, s:I}", "cap",
-	    (json_int_t)s->lim.output_cap, "ws", SF_SANDBOX_WORKSPACE, "node",
-	    s->be->node, "js", sf_sandbox_agent_js, "read_cap",
-	    (json_int_t)READ_CAP);
+	const struct sf_sandbox_cgsys *cg = &s->be->cg;
+	json_t *rl = json_pack("{s:i}", "core", 0);
+	json_t *o;
 	char *text;
 
+	if (!cg->has[SF_CG_MEMORY])
+		json_object_set_new(
+		    rl, "as", json_integer((json_int_t)s->lim.memory_bytes));
+	if (!cg->has[SF_CG_PIDS])
+		json_object_set_new(rl, "nproc", json_integer(s->lim.pids));
+	o = json_pack("{s:I, s:s, s:s?, s:s, s:I, s:o}", "cap",
+	    (json_int_t)s->lim.output_cap, "ws", SF_SANDBOX_WORKSPACE, "node",
+	    s->be->node, "js", sf_sandbox_agent_js, "read_cap",
+	    (json_int_t)READ_CAP, "rlimits", rl);
 	if (!o)
 		sf_die("cannot build the agent's configuration");
 	text = json_dumps(o, JSON_COMPACT);
@@ -389,6 +406,11 @@ bwrap_argv(const struct sf_backend_session *s, struct argv *a)
 	arg(a, "--die-with-parent");
 	arg(a, "--new-session");
 	args2(a, "--cap-drop", "ALL");
+	if (be->drop) {
+		/* root inside, be->uid outside */
+		args2(a, "--uid", "0");
+		args2(a, "--gid", "0");
+	}
 	args2(a, "--hostname", "sandbox");
 	system_args(a);
 	args2(a, "--proc", "/proc");
@@ -406,12 +428,11 @@ bwrap_argv(const struct sf_backend_session *s, struct argv *a)
 	free(v);
 	free(w);
 	for (size_t i = 0; i < SF_ARRAY_LEN(etc_own); i++) {
-		char *src =
-		    sf_xasprintf("%s/etc/%s", be->root, etc_own[i].name);
+		char fd[16];
 		char *dst = sf_xasprintf("/etc/%s", etc_own[i].name);
 
-		args3(a, "--ro-bind", src, dst);
-		free(src);
+		snprintf(fd, sizeof(fd), "%zu", FD_ETC + i);
+		args3(a, "--ro-bind-data", fd, dst);
 		free(dst);
 	}
 	for (size_t i = 0; i < SF_ARRAY_LEN(etc_shared); i++) {
@@ -447,18 +468,87 @@ bwrap_argv(const struct sf_backend_session *s, struct argv *a)
 	free(v);
 }
 
+/*
+ * Run argv[0] with fds[i] as its descriptor i (every fds[i] is 10 or more,
+ * close-on-exec) and nothing else open, default signal handling, a process
+ * group of its own, and - if drop - the uid and gid of the backend. The
+ * child only makes system calls between fork and exec. 0 or an errno.
+ */
+static int
+spawn(const struct sbx_backend *be, bool drop, char *const argv[],
+    const int *fds, int nfds, pid_t *out)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction dfl;
+		sigset_t none;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		for (int sig = 1; sig < NSIG; sig++)
+			sigaction(sig, &dfl, NULL);
+		setpgid(0, 0);
+		if (drop && (setgroups(0, NULL) != 0 ||
+		                setresgid(be->gid, be->gid, be->gid) != 0 ||
+		                setresuid(be->uid, be->uid, be->uid) != 0))
+			_exit(126);
+		for (int i = 0; i < nfds; i++)
+			if (dup2(fds[i], i) != i)
+				_exit(126);
+		if (syscall(SYS_close_range, (unsigned)nfds, ~0U, 0) != 0)
+			for (int fd = nfds; fd < 1024; fd++)
+				close(fd);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		return e;
+	*out = pid;
+	return 0;
+}
+
+/* A pipe holding text, to be read to its end: its read end. */
+static int
+data_pipe(const char *text)
+{
+	int p[2];
+	size_t len = strlen(text);
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	/* a few hundred bytes: the pipe holds them */
+	if (write(p[1], text, len) != (ssize_t)len) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	return high_fd(p[0]);
+}
+
 static int
 spawn_bwrap(
     struct sf_backend_session *s, int *info_r, int *block_w, struct sf_err *err)
 {
 	int sv[2] = { -1, -1 }, info[2] = { -1, -1 }, block[2] = { -1, -1 };
 	int errp[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
+	int fds[FD_ETC + SF_ARRAY_LEN(etc_own)];
+	size_t nfds = SF_ARRAY_LEN(fds);
 	struct argv a = { 0 };
 	int rc;
 
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    pipe2(info, O_CLOEXEC) != 0 || pipe2(block, O_CLOEXEC) != 0 ||
 	    pipe2(errp, O_CLOEXEC) != 0) {
@@ -472,26 +562,20 @@ spawn_bwrap(
 		block[i] = high_fd(block[i]);
 		errp[i] = high_fd(errp[i]);
 	}
+	for (size_t i = 0; i < SF_ARRAY_LEN(etc_own); i++) {
+		if ((fds[FD_ETC + i] = data_pipe(etc_own[i].text)) < 0) {
+			rc = sf_error(err, SF_ERROR, s->id,
+			    "cannot make pipes: %s", strerror(errno));
+			goto out;
+		}
+	}
+	fds[0] = sv[1];
+	fds[1] = errp[1];
+	fds[2] = errp[1];
+	fds[3] = info[1];
+	fds[4] = block[0];
 	bwrap_argv(s, &a);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	posix_spawn_file_actions_adddup2(&fa, info[1], 3);
-	posix_spawn_file_actions_adddup2(&fa, block[0], 4);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-	                                  POSIX_SPAWN_SETSIGDEF |
-	                                  POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawn(&s->bwrap_pid, s->be->bwrap, &fa, &at, a.v, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	rc = spawn(s->be, s->be->drop, a.v, fds, (int)nfds, &s->bwrap_pid);
 	argv_free(&a);
 	if (rc != 0) {
 		s->bwrap_pid = 0;
@@ -517,6 +601,8 @@ out:
 		close_fd(&block[i]);
 		close_fd(&errp[i]);
 	}
+	for (size_t i = FD_ETC; i < nfds; i++)
+		close_fd(&fds[i]);
 	return rc;
 }
 
@@ -666,8 +752,7 @@ start_sandbox(struct sf_backend_session *s, struct sf_err *err)
 		s->ns_dev = st.st_dev;
 		s->ns_ino = st.st_ino;
 	}
-	rc =
-	    sf_sandbox_cg_attach(&s->be->cg, &s->cg, s->init_pid, &s->lim, err);
+	rc = sf_sandbox_cg_attach(&s->be->cg, &s->cg, s->init_pid, err);
 	if (rc != 0)
 		goto out;
 	/* Limited now: let it run. */
@@ -724,8 +809,20 @@ kill_sandbox(struct sf_backend_session *s)
 	sf_sandbox_cg_kill(&s->cg);
 	if (s->bwrap_pid > 0) {
 		int st;
+		int fd = s->init_pid > 0 ? pidfd_open_(s->bwrap_pid) : -1;
+		struct pollfd p = { fd, POLLIN, 0 };
 
-		kill(s->bwrap_pid, SIGKILL);
+		/*
+		 * bwrap reaps pid 1 and exits (killing bwrap first would
+		 * leave pid 1 a zombie for someone else to reap); kill it
+		 * only if it does not.
+		 */
+		while (fd >= 0 && poll(&p, 1, 3000) < 0 && errno == EINTR)
+			;
+		if (fd < 0 || !p.revents)
+			kill(s->bwrap_pid, SIGKILL);
+		if (fd >= 0)
+			close(fd);
 		while (waitpid(s->bwrap_pid, &st, 0) < 0 && errno == EINTR)
 			;
 		s->bwrap_pid = 0;
@@ -1278,25 +1375,7 @@ sbx_free(void *ctx)
 		sbx_stop(s);
 	}
 	sf_sandbox_cg_release(&be->cg);
-	if (be->root_made) {
-		sf_sandbox_rmtree(be->root);
-	} else {
-		for (size_t i = 0; i < SF_ARRAY_LEN(etc_own); i++) {
-			char *p = sf_xasprintf(
-			    "%s/etc/%s", be->root, etc_own[i].name);
-
-			unlink(p);
-			free(p);
-		}
-		{
-			char *p = sf_xasprintf("%s/etc", be->root);
-
-			rmdir(p);
-			free(p);
-		}
-	}
 	pthread_mutex_destroy(&be->mu);
-	free(be->root);
 	free(be->bwrap);
 	free(be->python);
 	free(be->node);
@@ -1329,6 +1408,8 @@ sf_sandbox_config_init(struct sf_sandbox_config *cfg)
 	cfg->limits.disk_bytes = (uint64_t)10 << 30;
 	cfg->limits.output_cap = (size_t)1 << 20;
 	cfg->start_timeout_ms = 10000;
+	cfg->uid = 65534;
+	cfg->gid = 65534;
 }
 
 /* Whether path is an executable the sandbox sees too (under /usr). */
@@ -1341,59 +1422,50 @@ usable(const char *path)
 	           sf_str_has_prefix(path, "/sbin/"));
 }
 
-int
-sf_sandbox_probe(const struct sf_sandbox_config *cfg, struct sf_err *err)
+/* Run a minimal sandbox as the backend would (dropping to its uid or not). */
+static int
+try_sandbox(const struct sbx_backend *be, bool drop, char *out, size_t size)
 {
-	struct sf_sandbox_config def;
-	const char *bwrap, *python;
 	struct argv a = { 0 };
-	posix_spawn_file_actions_t fa;
-	char out[512] = "";
-	int p[2];
+	int p[2], fds[3];
 	pid_t pid;
 	int st, rc;
 	ssize_t n;
 	size_t len = 0;
 
-	if (!cfg) {
-		sf_sandbox_config_init(&def);
-		cfg = &def;
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		snprintf(out, size, "pipe: %s", strerror(errno));
+		return -1;
 	}
-	bwrap = cfg->bwrap ? cfg->bwrap : "/usr/bin/bwrap";
-	python = cfg->python ? cfg->python : "/usr/bin/python3";
-	if (access(bwrap, X_OK) != 0)
-		return sf_error(err, SF_ENOTFOUND, bwrap,
-		    "bubblewrap is not installed: %s", strerror(errno));
-	if (!usable(python))
-		return sf_error(err, SF_ENOTFOUND, python,
-		    "python3 is not installed under /usr");
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return sf_error(
-		    err, SF_ERROR, "probe", "pipe: %s", strerror(errno));
-	arg(&a, bwrap);
+	p[0] = high_fd(p[0]);
+	p[1] = high_fd(p[1]);
+	fds[0] = high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	fds[1] = fds[2] = p[1];
+	arg(&a, be->bwrap);
 	arg(&a, "--unshare-all");
 	arg(&a, "--die-with-parent");
 	args2(&a, "--cap-drop", "ALL");
+	if (drop) {
+		args2(&a, "--uid", "0");
+		args2(&a, "--gid", "0");
+	}
 	system_args(&a);
 	args2(&a, "--proc", "/proc");
 	args2(&a, "--dev", "/dev");
-	args2(&a, "--", python);
+	args2(&a, "--", be->python);
 	args2(&a, "-c", "pass");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	rc = posix_spawn(&pid, bwrap, &fa, NULL, a.v, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	rc = spawn(be, drop, a.v, fds, 3, &pid);
 	argv_free(&a);
 	close(p[1]);
+	close_fd(&fds[0]);
 	if (rc != 0) {
 		close(p[0]);
-		return sf_error(
-		    err, SF_ERROR, bwrap, "cannot run: %s", strerror(rc));
+		snprintf(
+		    out, size, "cannot run %s: %s", be->bwrap, strerror(rc));
+		return -1;
 	}
-	while (len < sizeof(out) - 1 &&
-	       (n = read(p[0], out + len, sizeof(out) - 1 - len)) != 0) {
+	while (len < size - 1 && (n = read(p[0], out + len, size - 1 - len))) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1405,42 +1477,80 @@ sf_sandbox_probe(const struct sf_sandbox_config *cfg, struct sf_err *err)
 	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *nl;
-
-		while ((nl = strchr(out, '\n')) && nl[1] == '\0')
-			*nl = '\0';
-		return sf_error(err, SF_ERROR, bwrap,
-		    "bubblewrap cannot make a sandbox here: %s",
-		    out[0] ? out : "(no message)");
-	}
-	return 0;
+	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		out[--len] = '\0';
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (!out[0])
+		snprintf(out, size, "exit status %d",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return -1;
 }
 
+/*
+ * Check the programs, and find out how sandboxes run: as be->uid when we
+ * are root and unprivileged user namespaces work, else as ourselves.
+ */
 static int
-write_etc(const char *root, struct sf_err *err)
+probe(struct sbx_backend *be, struct sf_err *err)
 {
-	char *dir = sf_xasprintf("%s/etc", root);
-	int rc = 0;
+	char why[512], why_root[512];
 
-	if (mkdir(root, 0755) != 0 && errno != EEXIST)
-		rc = sf_error(
-		    err, SF_ERROR, root, "cannot make: %s", strerror(errno));
-	else if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		rc = sf_error(
-		    err, SF_ERROR, dir, "cannot make: %s", strerror(errno));
-	for (size_t i = 0; rc == 0 && i < SF_ARRAY_LEN(etc_own); i++) {
-		char *p = sf_xasprintf("%s/%s", dir, etc_own[i].name);
-		FILE *f = fopen(p, "we");
-
-		if (!f || fputs(etc_own[i].text, f) < 0 || fclose(f) != 0) {
-			rc = sf_error(err, SF_ERROR, p, "cannot write: %s",
-			    strerror(errno));
-			f = NULL;
-		}
-		free(p);
+	if (access(be->bwrap, X_OK) != 0)
+		return sf_error(err, SF_ENOTFOUND, be->bwrap,
+		    "bubblewrap is not installed: %s", strerror(errno));
+	if (!usable(be->python))
+		return sf_error(err, SF_ENOTFOUND, be->python,
+		    "python3 is not installed under /usr");
+	be->drop = geteuid() == 0 && be->uid != 0;
+	if (try_sandbox(be, be->drop, why, sizeof(why)) == 0)
+		return 0;
+	if (be->drop &&
+	    try_sandbox(be, false, why_root, sizeof(why_root)) == 0) {
+		/* no unprivileged user namespaces here: sessions run as root */
+		be->drop = false;
+		return 0;
 	}
-	free(dir);
+	return sf_error(err, SF_ERROR, be->bwrap,
+	    "bubblewrap cannot make a sandbox here: %s", why);
+}
+
+static void
+backend_init(struct sbx_backend *be, const struct sf_sandbox_config *cfg)
+{
+	struct sf_sandbox_config def;
+
+	sf_sandbox_config_init(&def);
+	pthread_mutex_init(&be->mu, NULL);
+	be->bwrap = sf_xstrdup(cfg->bwrap ? cfg->bwrap : def.bwrap);
+	be->python = sf_xstrdup(cfg->python ? cfg->python : def.python);
+	if (usable(cfg->node))
+		be->node = sf_xstrdup(cfg->node);
+	be->uid = cfg->uid;
+	be->gid = cfg->gid;
+	fill_limits(&be->limits, &cfg->limits, &def.limits);
+	be->start_timeout_ms =
+	    cfg->start_timeout_ms > 0 ? cfg->start_timeout_ms : 10000;
+}
+
+int
+sf_sandbox_probe(const struct sf_sandbox_config *cfg, struct sf_err *err)
+{
+	struct sf_sandbox_config def;
+	struct sbx_backend be;
+	int rc;
+
+	if (!cfg) {
+		sf_sandbox_config_init(&def);
+		cfg = &def;
+	}
+	memset(&be, 0, sizeof(be));
+	backend_init(&be, cfg);
+	rc = probe(&be, err);
+	pthread_mutex_destroy(&be.mu);
+	free(be.bwrap);
+	free(be.python);
+	free(be.node);
 	return rc;
 }
 
@@ -1458,39 +1568,18 @@ sf_sandbox_backend_new(const struct sf_sandbox_config *cfg,
 		sf_sandbox_config_init(&def);
 		cfg = &def;
 	}
-	if ((rc = sf_sandbox_probe(cfg, err)) != 0)
-		return rc;
 	be = sf_xcalloc(1, sizeof(*be));
-	pthread_mutex_init(&be->mu, NULL);
-	be->bwrap = sf_xstrdup(cfg->bwrap ? cfg->bwrap : "/usr/bin/bwrap");
-	be->python = sf_xstrdup(cfg->python ? cfg->python : "/usr/bin/python3");
-	if (usable(cfg->node))
-		be->node = sf_xstrdup(cfg->node);
-	sf_sandbox_config_init(&def);
-	fill_limits(&be->limits, &cfg->limits, &def.limits);
-	be->start_timeout_ms =
-	    cfg->start_timeout_ms > 0 ? cfg->start_timeout_ms : 10000;
-	if (cfg->root) {
-		be->root = sf_xstrdup(cfg->root);
-	} else {
-		char tmpl[] = "/tmp/sandform-sandbox-XXXXXX";
-
-		if (!mkdtemp(tmpl)) {
-			rc = sf_error(err, SF_ERROR, "/tmp",
-			    "cannot make a directory: %s", strerror(errno));
-			sbx_free(be);
-			return rc;
-		}
-		be->root = sf_xstrdup(tmpl);
-		be->root_made = true;
-	}
-	if ((rc = write_etc(be->root, err)) != 0 ||
+	backend_init(be, cfg);
+	if ((rc = probe(be, err)) != 0 ||
 	    (rc = sf_sandbox_cg_init(
 	         &be->cg, cfg->cgroup_fs, cfg->cgroups, err)) != 0) {
 		sbx_free(be);
 		return rc;
 	}
-	snprintf(be->describe, sizeof(be->describe), "bubblewrap; %s; python%s",
+	snprintf(be->describe, sizeof(be->describe),
+	    "bubblewrap (%s); %s; python%s",
+	    be->drop ? "unprivileged"
+	             : (geteuid() == 0 ? "as root" : "as the server's user"),
 	    be->cg.describe,
 	    be->node ? ", javascript (node)" : " only (no node)");
 	out->ops = &sbx_ops;

@@ -21,6 +21,8 @@
 #ifndef SF_LOCAL_SANDBOX_H
 #define SF_LOCAL_SANDBOX_H
 
+#include <sys/types.h>
+
 #include "local/backend.h"
 
 #define SF_SANDBOX_WORKSPACE "/workspace"
@@ -33,15 +35,16 @@ enum sf_sandbox_cgroups {
 };
 
 struct sf_sandbox_config {
-	/*
-	 * A directory the backend owns while it runs (created if missing):
-	 * the generated /etc of the sessions. NULL: a temporary directory,
-	 * removed by free.
-	 */
-	const char *root;
 	const char *bwrap;  /* default /usr/bin/bwrap */
 	const char *python; /* default /usr/bin/python3; required */
 	const char *node;   /* default /usr/bin/node; absent: no JavaScript */
+	/*
+	 * When the server runs as root, sandboxes run as this host uid and
+	 * gid (root inside their user namespace), default 65534 (nobody);
+	 * as root if uid is 0 or unprivileged user namespaces do not work.
+	 */
+	uid_t uid;
+	gid_t gid;
 	enum sf_sandbox_cgroups cgroups;
 	const char *cgroup_fs; /* default /sys/fs/cgroup */
 	/* For the fields a session's options leave 0 (backend.h defaults). */

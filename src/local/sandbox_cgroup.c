@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -518,22 +517,14 @@ sf_sandbox_cg_create(const struct sf_sandbox_cgsys *sys, const char *name,
 	return 0;
 }
 
-static int
-limit(pid_t pid, int resource, rlim_t value)
-{
-	struct rlimit rl = { value, value };
-
-	return prlimit(pid, resource, &rl, NULL);
-}
-
 int
 sf_sandbox_cg_attach(const struct sf_sandbox_cgsys *sys,
-    const struct sf_sandbox_cg *cg, pid_t pid,
-    const struct sf_backend_limits *lim, struct sf_err *err)
+    const struct sf_sandbox_cg *cg, pid_t pid, struct sf_err *err)
 {
 	char v[32];
 	const char *done = NULL;
 
+	(void)sys;
 	snprintf(v, sizeof(v), "%ld", (long)pid);
 	for (int i = 0; i < SF_CG_N; i++) {
 		if (!cg->dir[i] || (done && strcmp(done, cg->dir[i]) == 0))
@@ -544,19 +535,7 @@ sf_sandbox_cg_attach(const struct sf_sandbox_cgsys *sys,
 			    strerror(errno));
 		done = cg->dir[i];
 	}
-	/* No core files; and rlimits where no controller limits. */
-	if (limit(pid, RLIMIT_CORE, 0) != 0)
-		goto fail;
-	if (!sys->has[SF_CG_MEMORY] &&
-	    limit(pid, RLIMIT_AS, (rlim_t)lim->memory_bytes) != 0)
-		goto fail;
-	if (!sys->has[SF_CG_PIDS] &&
-	    limit(pid, RLIMIT_NPROC, (rlim_t)lim->pids) != 0)
-		goto fail;
 	return 0;
-fail:
-	return sf_error(err, SF_ERROR, "prlimit",
-	    "cannot limit the sandbox: %s", strerror(errno));
 }
 
 /* The directory whose cgroup.procs lists every process of the session. */

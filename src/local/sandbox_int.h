@@ -34,10 +34,13 @@ void sf_sandbox_cg_release(struct sf_sandbox_cgsys *sys);
 int sf_sandbox_cg_create(const struct sf_sandbox_cgsys *sys, const char *name,
     const struct sf_backend_limits *lim, struct sf_sandbox_cg *cg,
     struct sf_err *err);
-/* Move pid into it, and set the rlimits for what cgroups do not cover. */
+/*
+ * Move pid into it. (The rlimits for what no controller limits are set by
+ * the agent for itself, before it runs anything: a root without
+ * CAP_SYS_RESOURCE cannot set them on a process of another user.)
+ */
 int sf_sandbox_cg_attach(const struct sf_sandbox_cgsys *sys,
-    const struct sf_sandbox_cg *cg, pid_t pid,
-    const struct sf_backend_limits *lim, struct sf_err *err);
+    const struct sf_sandbox_cg *cg, pid_t pid, struct sf_err *err);
 /* How many processes it holds (-1: unknown); SIGKILL them. */
 int sf_sandbox_cg_count(const struct sf_sandbox_cg *cg);
 void sf_sandbox_cg_kill(const struct sf_sandbox_cg *cg);

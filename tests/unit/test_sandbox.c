@@ -43,7 +43,6 @@ setup(void **state)
 	if (!mkdtemp(f->root))
 		return -1;
 	sf_sandbox_config_init(&f->cfg);
-	f->cfg.root = f->root;
 	f->cfg.cgroups = cgroups_mode;
 	if (sf_sandbox_backend_new(&f->cfg, &f->be, &err) != 0) {
 		fprintf(stderr, "backend: %s: %s\n", err.where, err.msg);
@@ -189,6 +188,100 @@ sh(struct fixture *f, struct sf_backend_session *s, const char *cmd,
 	return text;
 }
 
+/* ------------------------------------------------------------ processes */
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A word unlikely to be anywhere else: "<prefix>-<pid>-<counter>". */
+static void
+marker(char *out, size_t size, const char *prefix)
+{
+	static int n;
+
+	snprintf(out, size, "%s-%ld-%d-%ld", prefix, (long)getpid(), ++n,
+	    (long)time(NULL));
+}
+
+/*
+ * The host pids of the processes whose command line holds word (up to
+ * max of them in pids); how many there are.
+ */
+static int
+find_procs(const char *word, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[300], buf[8192];
+		FILE *fp;
+		size_t len;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fp = fopen(path, "re");
+		if (!fp)
+			continue;
+		len = fread(buf, 1, sizeof(buf), fp);
+		fclose(fp);
+		if (len && memmem(buf, len, word, strlen(word))) {
+			if (pids && n < max)
+				pids[n] = (pid_t)atol(de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* The inode of pid's pid namespace, 0 if it is gone. */
+static ino_t
+pidns_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/pid", (long)pid);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* How many processes are in the pid namespace of inode ino. */
+static int
+count_pidns(ino_t ino)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		if (pidns_of((pid_t)atol(de->d_name)) == ino)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 /* ------------------------------------------------------------ tests */
 
 static void
@@ -197,7 +290,7 @@ test_describe(void **state)
 	struct fixture *f = *state;
 	const char *d = f->be.ops->describe(f->be.ctx);
 
-	assert_non_null(strstr(d, "bubblewrap; "));
+	assert_true(strncmp(d, "bubblewrap", 10) == 0);
 	print_message("describe: %s\n", d);
 }
 
@@ -251,17 +344,335 @@ test_bad_calls(void **state)
 	f->be.ops->stop(s);
 }
 
+static void
+test_stop_kills_everything(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	char m[64], cmd[512], *text;
+	pid_t pids[32];
+	ino_t ns;
+	int n;
+	json_t *res;
+
+	marker(m, sizeof(m), "sfstop");
+	snprintf(cmd, sizeof(cmd),
+	    "setsid sh -c 'sleep 1000; : %s' >/dev/null 2>&1 & "
+	    "python3 -c 'import time; time.sleep(1000)' %s "
+	    ">/dev/null 2>&1 & echo started",
+	    m, m);
+	text = sh(f, s, cmd, NULL);
+	assert_string_equal(text, "started\n");
+	free(text);
+	snprintf(cmd, sizeof(cmd), "{\"command\": \"sleep 1000; : %s\"}", m);
+	res = invoke(f, s, "startCommandExecution", cmd);
+	json_decref(res);
+	for (int i = 0; i < 100 && find_procs(m, NULL, 0) < 3; i++)
+		sleep_ms(20);
+	n = find_procs(m, pids, (int)SF_ARRAY_LEN(pids));
+	assert_true(n >= 3);
+	ns = pidns_of(pids[0]);
+	assert_true(ns != 0);
+	assert_true(count_pidns(ns) >= 6); /* init, agent, 3 + children */
+
+	f->be.ops->stop(s);
+	assert_int_equal(count_pidns(ns), 0);
+	assert_int_equal(find_procs(m, NULL, 0), 0);
+	for (int i = 0; i < n && i < (int)SF_ARRAY_LEN(pids); i++)
+		assert_true(kill(pids[i], 0) != 0 || pidns_of(pids[i]) != ns);
+}
+
+static void
+test_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start_opts(f, "SANDBOX", 2, NULL);
+	struct sf_err err;
+	double t0 = now_ms(), took;
+	int rc;
+
+	rc = invoke_err(f, s, "executeCode",
+	    "{\"code\": \"while True: pass\", \"language\": \"python\"}", &err);
+	took = now_ms() - t0;
+	print_message("endless loop: %s (%.0f ms)\n", err.msg, took);
+	assert_int_equal(rc, SF_ECONFLICT);
+	assert_non_null(strstr(err.msg, "timed out"));
+	assert_true(took > 1000 && took < 8000);
+	assert_false(f->be.ops->alive(s));
+	rc =
+	    invoke_err(f, s, "executeCommand", "{\"command\": \"true\"}", &err);
+	assert_int_equal(rc, SF_ENOTFOUND);
+	f->be.ops->stop(s);
+}
+
+/* A session that has used up its processes or memory: b still works. */
+static void
+assert_other_works(struct fixture *f, struct sf_backend_session *b)
+{
+	double t0 = now_ms();
+	char *text = sh(f, b, "echo ok", NULL);
+
+	assert_string_equal(text, "ok\n");
+	free(text);
+	assert_true(now_ms() - t0 < 10000);
+}
+
+static const char bomb[] = "python3 -c '\n"
+                           "import os, time\n"
+                           "n = 0\n"
+                           "try:\n"
+                           "    while True:\n"
+                           "        if os.fork() == 0:\n"
+                           "            time.sleep(60)\n"
+                           "            os._exit(0)\n"
+                           "        n += 1\n"
+                           "except OSError as e:\n"
+                           "    print(n, e.strerror)\n"
+                           "' %s";
+
+static void
+test_fork_bomb(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_limits lim = { .cpus = 1, .pids = 64 };
+	struct sf_backend_session *a = start_opts(f, "SANDBOX", 300, &lim);
+	struct sf_backend_session *b = start(f, "SANDBOX");
+	char m[64], cmd[512], *out;
+	json_t *args, *res = NULL;
+	struct sf_err err;
+	int forked = 0, n;
+
+	/* forks until it cannot; every child waits */
+	marker(m, sizeof(m), "sfbomb");
+	snprintf(cmd, sizeof(cmd), bomb, m);
+	out = sh(f, a, cmd, NULL);
+	print_message("fork bomb: %s", out);
+	assert_int_equal(sscanf(out, "%d", &forked), 1);
+	assert_non_null(strstr(out, "Resource temporarily unavailable"));
+	free(out);
+	n = find_procs(m, NULL, 0);
+	print_message(
+	    "fork bomb: %d processes of it (limit %d)\n", n, lim.pids);
+	assert_true(forked >= lim.pids / 2);
+	assert_true(n <= lim.pids);
+	/* and the classic one, for a second */
+	snprintf(cmd, sizeof(cmd), "sh -c 'f(){ f | f & }; f' %s", m);
+	args = json_pack("{s:s}", "command", cmd);
+	assert_int_equal(
+	    f->be.ops->invoke(a, "startCommandExecution", args, &res, &err), 0);
+	json_decref(args);
+	json_decref(res);
+	for (int i = 0; i < 20; i++) {
+		sleep_ms(50);
+		assert_true(find_procs(m, NULL, 0) <= lim.pids);
+	}
+	assert_other_works(f, b);
+	/* a answers still, if only to say it cannot fork */
+	args = json_pack("{s:s}", "command", "echo hi");
+	assert_int_equal(
+	    f->be.ops->invoke(a, "executeCommand", args, &res, &err), 0);
+	json_decref(args);
+	json_decref(res);
+	f->be.ops->stop(a);
+	assert_int_equal(find_procs(m, NULL, 0), 0);
+	f->be.ops->stop(b);
+}
+
+static void
+test_memory_hog(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_limits lim = { .memory_bytes = 256 << 20 };
+	struct sf_backend_session *a = start_opts(f, "SANDBOX", 300, &lim);
+	struct sf_backend_session *b = start(f, "SANDBOX");
+	json_t *res;
+
+	res = invoke(f, a, "executeCode",
+	    "{\"code\": \"x = bytearray(1 << 30)\\nprint('survived')\"}");
+	print_message("python memory hog: %s\n", text0(res));
+	assert_true(is_error(res));
+	assert_null(strstr(sc_str(res, "stdout"), "survived"));
+	json_decref(res);
+	res = invoke(f, a, "executeCommand",
+	    "{\"command\": \"python3 -c 'b = bytearray(1 << 30)'\"}");
+	print_message(
+	    "shell memory hog: exit %d\n", (int)sc_int(res, "exitCode"));
+	assert_true(is_error(res));
+	json_decref(res);
+	assert_other_works(f, b);
+	/* a goes on, with a fresh Python context */
+	res = invoke(f, a, "executeCode", "{\"code\": \"print(6 * 7)\"}");
+	assert_string_equal(sc_str(res, "stdout"), "42");
+	json_decref(res);
+	f->be.ops->stop(a);
+	f->be.ops->stop(b);
+}
+
+static const char connect_code[] =
+    "import socket\n"
+    "try:\n"
+    "    socket.create_connection(('127.0.0.1', %d), 3).close()\n"
+    "    print('connected')\n"
+    "except OSError as e:\n"
+    "    print('refused', e)\n";
+
+static char *
+try_connect(struct fixture *f, struct sf_backend_session *s, int port)
+{
+	char code[512];
+	json_t *args, *res;
+	struct sf_err err;
+	char *out;
+
+	snprintf(code, sizeof(code), connect_code, port);
+	args = json_pack("{s:s, s:s}", "code", code, "language", "python");
+	if (f->be.ops->invoke(s, "executeCode", args, &res, &err) != 0)
+		fail_msg("executeCode: %s", err.msg);
+	json_decref(args);
+	out = strdup(sc_str(res, "stdout"));
+	json_decref(res);
+	return out;
+}
+
+static void
+test_network(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *sbx = start(f, "SANDBOX");
+	struct sf_backend_session *vpc = start(f, "VPC");
+	struct sf_backend_session *pub = start(f, "PUBLIC");
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char *out;
+
+	/* a listener on the host's loopback, and only there */
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+
+	out = try_connect(f, sbx, ntohs(sa.sin_port));
+	print_message("SANDBOX: %s\n", out);
+	assert_true(strncmp(out, "refused", 7) == 0);
+	free(out);
+	out = try_connect(f, vpc, ntohs(sa.sin_port));
+	assert_true(strncmp(out, "refused", 7) == 0);
+	free(out);
+	out = try_connect(f, pub, ntohs(sa.sin_port));
+	print_message("PUBLIC: %s\n", out);
+	assert_string_equal(out, "connected");
+	free(out);
+	out = sh(f, sbx,
+	    "python3 -c 'import socket; "
+	    "print(*[n for i, n in socket.if_nameindex()])'",
+	    NULL);
+	assert_string_equal(out, "lo\n");
+	free(out);
+	close(lfd);
+	f->be.ops->stop(sbx);
+	f->be.ops->stop(vpc);
+	f->be.ops->stop(pub);
+}
+
+static void
+test_file_isolation(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *a = start(f, "SANDBOX");
+	struct sf_backend_session *b = start(f, "PUBLIC");
+	char canary[128], cmd[512], *out;
+	struct sf_err err;
+	json_t *res;
+	FILE *fp;
+
+	snprintf(canary, sizeof(canary), "%s/canary.txt", f->root);
+	fp = fopen(canary, "w");
+	assert_non_null(fp);
+	fputs("sf-canary-secret\n", fp);
+	fclose(fp);
+
+	snprintf(cmd, sizeof(cmd),
+	    "cat %s 2>&1; test -e %s && echo visible; "
+	    "test -e /etc/shadow && echo shadow; test -e /root && echo root; "
+	    "test -e /home && echo home; ls /tmp /workspace",
+	    canary, f->root);
+	out = sh(f, a, cmd, NULL);
+	assert_null(strstr(out, "sf-canary-secret"));
+	assert_null(strstr(out, "visible"));
+	assert_null(strstr(out, "shadow"));
+	assert_null(strstr(out, "root\n"));
+	assert_null(strstr(out, "home"));
+	free(out);
+	out = sh(f, b, cmd, NULL);
+	assert_null(strstr(out, "sf-canary-secret"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "{\"paths\": [\"%s\"]}", canary);
+	assert_int_equal(invoke_err(f, a, "readFiles", cmd, &err), SF_EINVALID);
+
+	/* what a writes, b never sees */
+	res = invoke(f, a, "writeFiles",
+	    "{\"content\": [{\"path\": \"secret.txt\", \"text\": "
+	    "\"a-only\"}]}");
+	json_decref(res);
+	out = sh(f, a, "cat /workspace/secret.txt", NULL);
+	assert_string_equal(out, "a-only");
+	free(out);
+	out = sh(f, b,
+	    "cat /workspace/secret.txt 2>/dev/null; ls -A /workspace /tmp; "
+	    "ls /proc | grep -c '^[0-9]'",
+	    NULL);
+	assert_null(strstr(out, "a-only"));
+	assert_null(strstr(out, "secret"));
+	print_message("processes b sees: %s", out);
+	free(out);
+	f->be.ops->stop(a);
+	f->be.ops->stop(b);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+static int
+group_cgroups(void **state)
+{
+	(void)state;
+	cgroups_mode = SF_SANDBOX_CGROUPS_AUTO;
+	return 0;
+}
+
+/* The same limits again, from rlimits alone. */
+static int
+group_rlimits(void **state)
+{
+	(void)state;
+	cgroups_mode = SF_SANDBOX_CGROUPS_NONE;
+	return 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_command, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_bad_calls, setup, teardown),
+		T(test_describe),
+		T(test_command),
+		T(test_bad_calls),
+		T(test_stop_kills_everything),
+		T(test_timeout),
+		T(test_fork_bomb),
+		T(test_memory_hog),
+		T(test_network),
+		T(test_file_isolation),
+	};
+	const struct CMUnitTest rlimit_tests[] = {
+		T(test_describe),
+		T(test_stop_kills_everything),
+		T(test_fork_bomb),
+		T(test_memory_hog),
 	};
 	struct sf_sandbox_config cfg;
 	struct sf_err err;
+	int failed;
 
 	sf_sandbox_config_init(&cfg);
 	if (sf_sandbox_probe(&cfg, &err) != 0) {
@@ -269,5 +680,9 @@ main(void)
 		return 77;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed =
+	    cmocka_run_group_tests_name("sandbox", tests, group_cgroups, NULL);
+	failed += cmocka_run_group_tests_name(
+	    "sandbox with rlimits only", rlimit_tests, group_rlimits, NULL);
+	return failed ? 1 : 0;
 }
