@@ -585,7 +585,11 @@ def python_kernel(req_r, rep_w):
                            encoding="utf-8", errors="backslashreplace",
                            line_buffering=True)
     sys.stdin = open(os.devnull)
+    import importlib
+    import site
+
     g = {"__name__": "__main__", "__builtins__": builtins}
+    user_site = site.getusersitepackages()
     n = 0
     req = os.fdopen(req_r, "rb")
     for line in req:
@@ -595,6 +599,10 @@ def python_kernel(req_r, rep_w):
         name = "<cell-%d>" % n
         linecache.cache[name] = (len(code), None, code.splitlines(True), name)
         sys.stdout, sys.stderr = out, err
+        # what `pip install` put in ~/.local since the context started
+        if user_site not in sys.path and os.path.isdir(user_site):
+            site.addsitedir(user_site)
+        importlib.invalidate_caches()
         t0 = time.monotonic()
         rc = 0
         try:

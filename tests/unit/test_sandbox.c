@@ -631,6 +631,497 @@ test_file_isolation(void **state)
 	f->be.ops->stop(b);
 }
 
+static void
+test_python_context(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	json_t *res;
+
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"x = 41\\nprint('hello')\", \"language\": "
+	    "\"python\"}");
+	assert_string_equal(sc_str(res, "stdout"), "hello");
+	assert_string_equal(text0(res), "hello");
+	assert_false(is_error(res));
+	assert_int_equal(sc_int(res, "exitCode"), 0);
+	json_decref(res);
+	/* the state persists; a last expression is shown */
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"import os\\nx + 1\", \"language\": \"python\"}");
+	assert_string_equal(sc_str(res, "stdout"), "42");
+	json_decref(res);
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"print(os.getcwd(), os.environ['HOME'])\"}");
+	assert_string_equal(sc_str(res, "stdout"),
+	    SF_SANDBOX_WORKSPACE " " SF_SANDBOX_WORKSPACE);
+	json_decref(res);
+	/* output of child processes is the cell's too */
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"import subprocess\\n"
+	    "subprocess.run(['echo', 'child'])\\nprint('after')\"}");
+	assert_non_null(strstr(sc_str(res, "stdout"), "child\n"));
+	json_decref(res);
+	/* clearContext: a fresh context */
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"print(x)\", \"language\": \"python\", "
+	    "\"clearContext\": true}");
+	assert_true(is_error(res));
+	assert_non_null(strstr(sc_str(res, "stderr"), "NameError"));
+	json_decref(res);
+	res = invoke(f, s, "executeCode", "{\"code\": \"x = 1\\nx\"}");
+	assert_string_equal(sc_str(res, "stdout"), "1");
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+static void
+test_python_exception(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	json_t *res;
+
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"print('before')\\ndef f():\\n"
+	    "    raise ValueError('bad value')\\nf()\", "
+	    "\"language\": \"python\"}");
+	assert_true(is_error(res));
+	assert_int_equal(sc_int(res, "exitCode"), 1);
+	assert_string_equal(sc_str(res, "stdout"), "before");
+	assert_non_null(strstr(sc_str(res, "stderr"), "Traceback"));
+	assert_non_null(strstr(sc_str(res, "stderr"), "ValueError: bad value"));
+	assert_non_null(strstr(sc_str(res, "stderr"), "raise ValueError"));
+	assert_non_null(strstr(text0(res), "ValueError: bad value"));
+	json_decref(res);
+	res = invoke(f, s, "executeCode", "{\"code\": \"def (:\"}");
+	assert_true(is_error(res));
+	assert_non_null(strstr(sc_str(res, "stderr"), "SyntaxError"));
+	json_decref(res);
+	/* sys.exit does not end the context */
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"y = 5\\nimport sys\\nsys.exit(3)\"}");
+	assert_int_equal(sc_int(res, "exitCode"), 3);
+	json_decref(res);
+	res = invoke(f, s, "executeCode", "{\"code\": \"y\"}");
+	assert_string_equal(sc_str(res, "stdout"), "5");
+	json_decref(res);
+	/* a context that dies is replaced, and says so */
+	res = invoke(
+	    f, s, "executeCode", "{\"code\": \"import os\\nos._exit(7)\"}");
+	assert_true(is_error(res));
+	assert_non_null(strstr(text0(res), "state is lost"));
+	json_decref(res);
+	res = invoke(f, s, "executeCode", "{\"code\": \"'y' in globals()\"}");
+	assert_string_equal(sc_str(res, "stdout"), "False");
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+static void
+test_javascript_context(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	json_t *res;
+
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"var x = 41; let y = 1; function inc(v) "
+	    "{ return v + 1; } console.log('hello from', 'js')\", "
+	    "\"language\": \"javascript\"}");
+	assert_string_equal(sc_str(res, "stdout"), "hello from js");
+	assert_false(is_error(res));
+	json_decref(res);
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"console.log(inc(x) + y - 1)\", "
+	    "\"language\": \"javascript\"}");
+	assert_string_equal(sc_str(res, "stdout"), "42");
+	json_decref(res);
+	/* a promise is awaited; require works */
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"require('fs').writeFileSync('j.txt', 'js'); "
+	    "new Promise(r => setTimeout(() => r(x * 2), 10))\", "
+	    "\"language\": \"javascript\"}");
+	assert_string_equal(sc_str(res, "stdout"), "82");
+	json_decref(res);
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"throw new Error('boom')\", "
+	    "\"language\": \"javascript\"}");
+	assert_true(is_error(res));
+	assert_non_null(strstr(sc_str(res, "stderr"), "Error: boom"));
+	json_decref(res);
+	res = invoke(f, s, "executeCode",
+	    "{\"code\": \"typeof x\", \"language\": \"javascript\", "
+	    "\"clearContext\": true}");
+	assert_string_equal(sc_str(res, "stdout"), "'undefined'");
+	json_decref(res);
+	/* python's state is its own */
+	res = invoke(f, s, "executeCommand", "{\"command\": \"cat j.txt\"}");
+	assert_string_equal(sc_str(res, "stdout"), "js");
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+static void
+test_languages_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	struct sf_sandbox_config cfg;
+	struct sf_backend be;
+	struct sf_backend_session_opts o = { 0 };
+	struct sf_backend_session *t;
+	struct sf_err err;
+
+	assert_int_equal(invoke_err(f, s, "executeCode",
+	                     "{\"code\": \"let x: number = 1\", "
+	                     "\"language\": \"typescript\"}",
+	                     &err),
+	    SF_EINVALID);
+	assert_non_null(strstr(err.msg,
+	    "typescript is not supported by the embedded control plane"));
+	assert_int_equal(
+	    invoke_err(f, s, "executeCode",
+	        "{\"code\": \"1\", \"language\": \"cobol\"}", &err),
+	    SF_EINVALID);
+	assert_int_equal(invoke_err(f, s, "executeCode",
+	                     "{\"code\": \"1\", \"language\": \"javascript\", "
+	                     "\"runtime\": \"deno\"}",
+	                     &err),
+	    SF_EINVALID);
+	assert_int_equal(invoke_err(f, s, "executeCode",
+	                     "{\"code\": 1, \"language\": \"python\"}", &err),
+	    SF_EINVALID);
+	f->be.ops->stop(s);
+
+	/* a machine without node */
+	sf_sandbox_config_init(&cfg);
+	cfg.node = "/usr/bin/no-such-node";
+	assert_int_equal(sf_sandbox_backend_new(&cfg, &be, &err), 0);
+	assert_non_null(strstr(be.ops->describe(be.ctx), "no node"));
+	o.session_id = "nonode";
+	o.network_mode = "SANDBOX";
+	o.timeout_s = 60;
+	assert_int_equal(be.ops->start(be.ctx, &o, &t, &err), 0);
+	{
+		json_t *args = json_pack(
+		    "{s:s, s:s}", "code", "1", "language", "javascript");
+		json_t *res = NULL;
+
+		assert_int_equal(
+		    be.ops->invoke(t, "executeCode", args, &res, &err),
+		    SF_EINVALID);
+		assert_string_equal(
+		    err.msg, "javascript needs node, which is not installed");
+		json_decref(args);
+	}
+	be.ops->stop(t);
+	be.ops->free(be.ctx);
+}
+
+static void
+test_output_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_limits lim = { .output_cap = 1000 };
+	struct sf_backend_session *s = start_opts(f, "SANDBOX", 60, &lim);
+	json_t *res;
+
+	res = invoke(f, s, "executeCommand",
+	    "{\"command\": \"head -c 100000 /dev/zero | tr '\\\\0' x; "
+	    "echo done >&2\"}");
+	assert_int_equal(strlen(sc_str(res, "stdout")), 1000);
+	assert_string_equal(sc_str(res, "stderr"), "done\n");
+	assert_non_null(strstr(text0(res), "stdout truncated: 100000 bytes"));
+	json_decref(res);
+	res = invoke(f, s, "executeCode", "{\"code\": \"print('y' * 5000)\"}");
+	assert_int_equal(strlen(sc_str(res, "stdout")), 1000);
+	assert_non_null(strstr(text0(res), "truncated"));
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+/* The resource of content[i] of a result. */
+static json_t *
+resource(json_t *res, size_t i)
+{
+	json_t *b = json_array_get(json_object_get(res, "content"), i);
+
+	assert_string_equal(
+	    json_string_value(json_object_get(b, "type")), "resource");
+	return json_object_get(b, "resource");
+}
+
+static void
+test_files(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	json_t *res, *r, *content;
+	const char *uri;
+	char *out;
+
+	res = invoke(f, s, "writeFiles",
+	    "{\"content\": [{\"path\": \"a.txt\", \"text\": \"abc\\n\"}, "
+	    "{\"path\": \"dir/sub/b.bin\", \"blob\": \"AAEC/w==\"}, "
+	    "{\"path\": \"" SF_SANDBOX_WORKSPACE "/c.py\", "
+	    "\"text\": \"print(1)\"}]}");
+	assert_false(is_error(res));
+	json_decref(res);
+	out = sh(f, s, "od -An -tx1 dir/sub/b.bin; cat a.txt", NULL);
+	assert_string_equal(out, " 00 01 02 ff\nabc\n");
+	free(out);
+
+	res = invoke(f, s, "readFiles",
+	    "{\"paths\": [\"a.txt\", \"dir/sub/b.bin\", \"missing.txt\"]}");
+	assert_true(is_error(res)); /* one of them is missing */
+	r = resource(res, 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(r, "type")), "text");
+	assert_string_equal(
+	    json_string_value(json_object_get(r, "text")), "abc\n");
+	uri = json_string_value(json_object_get(r, "uri"));
+	assert_string_equal(uri, "file://" SF_SANDBOX_WORKSPACE "/a.txt");
+	r = resource(res, 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(r, "type")), "blob");
+	assert_string_equal(
+	    json_string_value(json_object_get(r, "blob")), "AAEC/w==");
+	content = json_object_get(res, "content");
+	assert_int_equal(json_array_size(content), 3);
+	assert_non_null(strstr(json_string_value(json_object_get(
+	                           json_array_get(content, 2), "text")),
+	    "missing.txt"));
+	json_decref(res);
+
+	res = invoke(f, s, "listFiles", "{}");
+	content = json_object_get(res, "content");
+	assert_int_equal(json_array_size(content), 3);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(content, 0), "name")),
+	    "a.txt");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(content, 0), "type")),
+	    "resource_link");
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_array_get(content, 0), "size")),
+	    4);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(content, 2), "name")),
+	    "dir");
+	json_decref(res);
+	res = invoke(f, s, "listFiles", "{\"directoryPath\": \"dir/sub\"}");
+	content = json_object_get(res, "content");
+	assert_int_equal(json_array_size(content), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(content, 0), "uri")),
+	    "file://" SF_SANDBOX_WORKSPACE "/dir/sub/b.bin");
+	json_decref(res);
+
+	res = invoke(f, s, "removeFiles", "{\"paths\": [\"a.txt\", \"dir\"]}");
+	assert_false(is_error(res));
+	json_decref(res);
+	out = sh(f, s, "ls -A", NULL);
+	assert_string_equal(out, "c.py\n");
+	free(out);
+	res = invoke(f, s, "removeFiles", "{\"paths\": [\"a.txt\"]}");
+	assert_true(is_error(res));
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+static void
+test_path_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	static const char *const calls[][2] = {
+		{ "readFiles", "{\"paths\": [\"../x\"]}" },
+		{ "readFiles", "{\"paths\": [\"/etc/passwd\"]}" },
+		{ "readFiles", "{\"paths\": [\"a/../../etc/passwd\"]}" },
+		{ "readFiles", "{\"paths\": [\"root/etc/passwd\"]}" },
+		{ "readFiles", "{\"paths\": [\"root\"]}" },
+		{ "readFiles", "{\"paths\": [\"ok.txt\", \"/etc/hosts\"]}" },
+		{ "writeFiles",
+		    "{\"content\": [{\"path\": \"../x\", \"text\": \"x\"}]}" },
+		{ "writeFiles",
+		    "{\"content\": [{\"path\": \"root/tmp/x\", \"text\": "
+		    "\"x\"}]}" },
+		{ "writeFiles", "{\"content\": [{\"path\": \"/tmp/x\", "
+		                "\"text\": \"x\"}]}" },
+		{ "writeFiles",
+		    "{\"content\": [{\"path\": \"out\", \"text\": \"x\"}]}" },
+		{ "writeFiles", "{\"content\": [{\"path\": \"b\", \"blob\": "
+		                "\"not b64!\"}]}" },
+		{ "listFiles", "{\"directoryPath\": \"..\"}" },
+		{ "listFiles", "{\"directoryPath\": \"root\"}" },
+		{ "listFiles", "{\"directoryPath\": \"/\"}" },
+		{ "removeFiles", "{\"paths\": [\"../workspace\"]}" },
+		{ "removeFiles", "{\"paths\": [\".\"]}" },
+		{ "removeFiles", "{\"paths\": [\"root/x\"]}" },
+		{ "removeFiles", "{\"paths\": [\"/etc/passwd\"]}" },
+	};
+	struct sf_err err;
+	json_t *res;
+	char *out;
+
+	/* a link to /, one to a file outside */
+	out = sh(f, s,
+	    "ln -s / root && ln -s /tmp/outside out && echo x > ok.txt "
+	    "&& echo ok",
+	    NULL);
+	assert_string_equal(out, "ok\n");
+	free(out);
+	for (size_t i = 0; i < SF_ARRAY_LEN(calls); i++) {
+		int rc = invoke_err(f, s, calls[i][0], calls[i][1], &err);
+
+		if (rc != SF_EINVALID)
+			fail_msg("%s %s: %d %s", calls[i][0], calls[i][1], rc,
+			    err.msg);
+	}
+	/* nothing written anywhere */
+	out = sh(f, s, "ls /tmp; cat ok.txt", NULL);
+	assert_string_equal(out, "x\n");
+	free(out);
+	/* the links themselves are listed, not followed */
+	res = invoke(f, s, "listFiles", "{}");
+	assert_int_equal(json_array_size(json_object_get(res, "content")), 3);
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+static void
+test_tasks(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_session *s = start(f, "SANDBOX");
+	char get[128], id[64];
+	json_t *res;
+	int i;
+
+	res = invoke(f, s, "startCommandExecution",
+	    "{\"command\": \"echo start; sleep 0.3; echo end; exit 4\"}");
+	assert_string_equal(sc_str(res, "taskStatus"), "working");
+	snprintf(id, sizeof(id), "%s", sc_str(res, "taskId"));
+	assert_true(strlen(id) > 8);
+	json_decref(res);
+	snprintf(get, sizeof(get), "{\"taskId\": \"%s\"}", id);
+	res = invoke(f, s, "getTask", get);
+	assert_string_equal(sc_str(res, "taskId"), id);
+	assert_string_equal(sc_str(res, "taskStatus"), "working");
+	json_decref(res);
+	for (i = 0; i < 100; i++) {
+		res = invoke(f, s, "getTask", get);
+		if (strcmp(sc_str(res, "taskStatus"), "working") != 0)
+			break;
+		json_decref(res);
+		sleep_ms(20);
+	}
+	assert_true(i < 100);
+	assert_string_equal(sc_str(res, "taskStatus"), "failed");
+	assert_string_equal(sc_str(res, "stdout"), "start\nend\n");
+	assert_int_equal(sc_int(res, "exitCode"), 4);
+	assert_true(is_error(res));
+	json_decref(res);
+
+	res = invoke(f, s, "startCommandExecution",
+	    "{\"command\": \"echo going; sleep 1000\"}");
+	snprintf(
+	    get, sizeof(get), "{\"taskId\": \"%s\"}", sc_str(res, "taskId"));
+	json_decref(res);
+	sleep_ms(100);
+	res = invoke(f, s, "stopTask", get);
+	assert_string_equal(sc_str(res, "taskStatus"), "canceled");
+	json_decref(res);
+	res = invoke(f, s, "getTask", get);
+	assert_string_equal(sc_str(res, "taskStatus"), "canceled");
+	assert_string_equal(sc_str(res, "stdout"), "going\n");
+	json_decref(res);
+	res = invoke(f, s, "executeCommand",
+	    "{\"command\": \"ps -eo args | grep -c '^sleep 1000'\"}");
+	assert_string_equal(sc_str(res, "stdout"), "0\n");
+	json_decref(res);
+	res = invoke(f, s, "startCommandExecution", "{\"command\": \"true\"}");
+	snprintf(
+	    get, sizeof(get), "{\"taskId\": \"%s\"}", sc_str(res, "taskId"));
+	json_decref(res);
+	sleep_ms(200);
+	res = invoke(f, s, "getTask", get);
+	assert_string_equal(sc_str(res, "taskStatus"), "completed");
+	assert_false(is_error(res));
+	json_decref(res);
+	f->be.ops->stop(s);
+}
+
+/*
+ * Calls from many threads at once; then calls in flight when stop comes.
+ * (No call may start once stop has: stop releases the handle.)
+ */
+struct racer {
+	struct fixture *f;
+	struct sf_backend_session *s;
+	const char *command;
+	int rounds;
+	int ok, ended, started;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *r = arg;
+
+	for (int i = 0; i < r->rounds; i++) {
+		json_t *args = json_pack("{s:s}", "command", r->command);
+		json_t *res = NULL;
+		struct sf_err err;
+		int rc;
+
+		__atomic_add_fetch(&r->started, 1, __ATOMIC_SEQ_CST);
+		rc = r->f->be.ops->invoke(
+		    r->s, "executeCommand", args, &res, &err);
+		json_decref(args);
+		if (rc == 0) {
+			assert_string_equal(sc_str(res, "stdout"), "hi\n");
+			json_decref(res);
+			__atomic_add_fetch(&r->ok, 1, __ATOMIC_SEQ_CST);
+		} else {
+			assert_int_equal(rc, SF_ECONFLICT);
+			assert_non_null(strstr(err.msg, "stopped"));
+			__atomic_add_fetch(&r->ended, 1, __ATOMIC_SEQ_CST);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_calls_and_stop(void **state)
+{
+	struct fixture *f = *state;
+	struct racer r = { f, NULL, "echo hi", 25, 0, 0, 0 };
+	pthread_t t[4];
+
+	r.s = start(f, "SANDBOX");
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, race, &r);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(r.ok, 100);
+
+	/* four calls running when stop comes: each ends with an error */
+	r.command = "sleep 30; echo hi";
+	r.rounds = 1;
+	r.started = r.ok = 0;
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, race, &r);
+	while (__atomic_load_n(&r.started, __ATOMIC_SEQ_CST) < 4)
+		sleep_ms(5);
+	sleep_ms(300);
+	f->be.ops->stop(r.s);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(r.ended, 4);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static int
@@ -663,6 +1154,15 @@ main(void)
 		T(test_memory_hog),
 		T(test_network),
 		T(test_file_isolation),
+		T(test_python_context),
+		T(test_python_exception),
+		T(test_javascript_context),
+		T(test_languages_refused),
+		T(test_output_cap),
+		T(test_files),
+		T(test_path_escapes),
+		T(test_tasks),
+		T(test_concurrent_calls_and_stop),
 	};
 	const struct CMUnitTest rlimit_tests[] = {
 		T(test_describe),
