@@ -44,6 +44,10 @@ char *sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c);
 
 /* The commands. */
 int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_state(int argc, char **argv);
@@ -51,6 +55,10 @@ int cmd_force_unlock(int argc, char **argv);
 int cmd_local(int argc, char **argv);
 
 extern const char sf_validate_usage[];
+extern const char sf_plan_usage[];
+extern const char sf_apply_usage[];
+extern const char sf_destroy_usage[];
+extern const char sf_run_usage[];
 extern const char sf_version_usage[];
 extern const char sf_help_usage[];
 extern const char sf_state_usage[];

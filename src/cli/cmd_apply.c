@@ -1,0 +1,248 @@
+#include <unistd.h>
+
+#include "apply/apply.h"
+#include "cli/cli.h"
+#include "cli/jobrun.h"
+#include "cli/planfile.h"
+
+const char sf_apply_usage[] =
+    "Usage: sandform apply [DIR | PLANFILE] [options]\n"
+    "\n"
+    "Make the control plane match the manifests in DIR (default: the\n"
+    "current directory), or do exactly what a saved plan says: create,\n"
+    "replace, update and destroy interpreters, writing the state after\n"
+    "every step, then run the jobs that are due, each in its own session,\n"
+    "always stopped. Without a plan file it shows the plan first and asks\n"
+    "for `yes` on a terminal; elsewhere it needs --auto-approve.\n"
+    "\n"
+    "Options:\n"
+    "  --auto-approve        do not ask\n"
+    "  --parallelism N       calls in flight at once (default 10)\n"
+    "  --no-jobs             change interpreters only; run no job\n"
+    "  --destroy             destroy everything the state manages\n"
+    "  --target NAME         only this interpreter or job (repeatable)\n"
+    "  --var NAME=VALUE      set a declared variable (repeatable)\n"
+    "  --refresh=false       trust the state; do not ask the control plane\n"
+    "  --state DIR           the state directory (default: DIR/state)\n"
+    "  --lock-timeout D      wait this long for the state lock (default 0)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Ctrl-C starts nothing new, lets what is in flight finish, saves the\n"
+    "state and stops every session it started.\n";
+
+const char sf_destroy_usage[] =
+    "Usage: sandform destroy [DIR] [options]\n"
+    "\n"
+    "Destroy every interpreter the state manages (apply --destroy). The\n"
+    "options are apply's.\n";
+
+static void
+progress(void *ud, const char *line)
+{
+	(void)ud;
+	printf("  %s\n", line);
+	fflush(stdout);
+}
+
+static int
+save(void *ud, struct sf_recorded *rec, struct sf_err *err)
+{
+	struct sf_work *w = ud;
+
+	(void)rec; /* it is w->rec */
+	return sf_work_save(w, err);
+}
+
+static bool
+confirm(const char *what)
+{
+	char line[64];
+
+	printf("\nDo you want to %s?\n  Only 'yes' will be accepted: ", what);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return !strcmp(line, "yes");
+}
+
+/* Run the due jobs (one at a time: each is its own session). */
+static int
+run_jobs(struct sf_work *w, const struct sf_full_plan *fp, size_t *ok,
+    size_t *failed)
+{
+	size_t i;
+	int rc = SF_OK;
+
+	for (i = 0; i < fp->njobs && !sf_work_interrupted; i++) {
+		const struct sf_job_plan *jp = &fp->jobs[i];
+		enum sf_run_outcome outcome = SF_RUN_FAILED;
+		struct sf_err err;
+		int r;
+
+		if (jp->due.verdict != SF_DUE_YES &&
+		    jp->due.verdict != SF_DUE_MISSED)
+			continue;
+		r = sf_cli_run_job(w, jp->job, jp->due.fired,
+		    jp->due.verdict == SF_DUE_MISSED, &outcome, &err);
+		if (jp->due.verdict == SF_DUE_MISSED)
+			continue;
+		if (r) {
+			(*failed)++;
+			sf_cli_report(&err);
+			if (!rc)
+				rc = r;
+		} else {
+			(*ok)++;
+		}
+	}
+	return rc;
+}
+
+static int
+apply_main(const char *cmd, int argc, char **argv, bool destroy)
+{
+	struct sf_plan_args a;
+	struct sf_planfile pf;
+	struct sf_work w;
+	struct sf_full_plan fp;
+	struct sf_apply_opts ao;
+	struct sf_apply_result res;
+	struct sf_err err;
+	size_t jobs_ok = 0, jobs_failed = 0;
+	bool from_file = false;
+	int rc = SF_EXIT_ERROR, arc, jrc = SF_OK;
+
+	memset(&fp, 0, sizeof(fp));
+	memset(&pf, 0, sizeof(pf));
+	memset(&w, 0, sizeof(w));
+	if (sf_plan_args_parse(cmd, argc, argv, &a))
+		goto out_args;
+	a.destroy |= destroy;
+	sf_work_catch_signals();
+	if (sf_planfile_is(a.dir)) {
+		from_file = true;
+		if (sf_planfile_read(a.dir, &pf, &err) ||
+		    sf_planfile_check_vars(&pf, a.vars, a.nvars, &err)) {
+			sf_cli_report(&err);
+			goto out_args;
+		}
+		a.destroy = pf.destroy;
+		a.targets = sf_xcalloc(pf.ntargets + 1, sizeof(char *));
+		memcpy(a.targets, pf.targets, pf.ntargets * sizeof(char *));
+		a.ntargets = pf.ntargets;
+		a.no_refresh = !pf.refreshed;
+		if (!a.state)
+			a.state = pf.state_dir;
+		if (sf_work_load_files(
+		        &w, cmd, pf.dir, pf.files, pf.nfiles, a.vars, a.nvars))
+			goto out;
+	} else if (sf_work_load(&w, cmd, a.dir, a.vars, a.nvars)) {
+		goto out;
+	}
+	if (sf_work_state(&w, a.state, a.lock_timeout_ms))
+		goto out;
+	if (from_file &&
+	    (strcmp(pf.lineage, w.rec.lineage) || pf.serial != w.rec.serial)) {
+		sf_error(&err, SF_ECONFLICT, a.dir,
+		    "stale plan: the state changed since it was made (serial "
+		    "%llu, now %llu%s); make a new plan",
+		    (unsigned long long)pf.serial,
+		    (unsigned long long)w.rec.serial,
+		    strcmp(pf.lineage, w.rec.lineage) ? ", another lineage"
+		                                      : "");
+		sf_cli_report(&err);
+		goto out;
+	}
+	if (sf_work_connect(&w))
+		goto out;
+	if (sf_full_plan_build(&w, &a, sf_now_ms(), &fp))
+		goto out;
+	if (from_file) {
+		char *now = sf_live_fingerprint(&w);
+		bool same = !strcmp(now, pf.fingerprint);
+
+		free(now);
+		if (!same) {
+			sf_error(&err, SF_ECONFLICT, a.dir,
+			    "stale plan: the interpreters in the control plane "
+			    "changed since it was made; make a new plan");
+			sf_cli_report(&err);
+			goto out;
+		}
+	}
+	printf("Target: %s\n\n", w.target ? w.target : "not asked");
+	sf_full_plan_print(stdout, &w, &fp, sf_cli_color(stdout));
+	if (a.no_jobs)
+		fp.due = 0;
+	if (!sf_full_plan_has_changes(&fp)) {
+		rc = SF_EXIT_OK;
+		goto out;
+	}
+	if (!from_file && !a.auto_approve) {
+		if (!isatty(STDIN_FILENO)) {
+			sf_error(&err, SF_EINVALID, cmd,
+			    "not asking on a terminal: give --auto-approve "
+			    "(or apply a saved plan)");
+			sf_cli_report(&err);
+			goto out;
+		}
+		if (!confirm(a.destroy ? "destroy these interpreters"
+		                       : "perform these actions")) {
+			printf("%s cancelled.\n", cmd);
+			goto out;
+		}
+	}
+	printf("\n");
+	memset(&ao, 0, sizeof(ao));
+	ao.parallelism = a.parallelism;
+	ao.lineage = w.rec.lineage;
+	ao.save = save;
+	ao.save_ud = &w;
+	ao.progress = progress;
+	ao.interrupted = &sf_work_interrupted;
+	/* AWS reports READY a little before it is: see it twice there. */
+	ao.ready_confirmations =
+	    w.cfg->provider.target == SF_TARGET_AWS ? 2 : 1;
+	arc = sf_apply(w.provider, &fp.plan, &w.rec, &ao, &res, &err);
+	if (arc)
+		sf_cli_report(&err);
+	if (!arc && !a.no_jobs && !a.destroy)
+		jrc = run_jobs(&w, &fp, &jobs_ok, &jobs_failed);
+	printf("\n%s%s! Interpreters: %zu added, %zu changed, %zu destroyed"
+	       "%s",
+	    arc || jrc ? "Apply finished with errors" : "Apply complete",
+	    res.interrupted || sf_work_interrupted ? " (interrupted)" : "",
+	    res.created, res.updated, res.deleted, res.forgotten ? "" : ".");
+	if (res.forgotten)
+		printf(", %zu forgotten.", res.forgotten);
+	if (jobs_ok + jobs_failed)
+		printf(
+		    " Jobs: %zu succeeded, %zu failed.", jobs_ok, jobs_failed);
+	putchar('\n');
+	rc = arc || jrc ? SF_EXIT_ERROR : SF_EXIT_OK;
+out:
+	sf_full_plan_release(&fp);
+	sf_work_release(&w);
+	if (from_file) {
+		/* Borrowed from the plan file. */
+		free(a.targets);
+		a.targets = NULL;
+	}
+out_args:
+	sf_planfile_release(&pf);
+	sf_plan_args_release(&a);
+	return rc;
+}
+
+int
+cmd_apply(int argc, char **argv)
+{
+	return apply_main("apply", argc, argv, false);
+}
+
+int
+cmd_destroy(int argc, char **argv)
+{
+	return apply_main("destroy", argc, argv, true);
+}

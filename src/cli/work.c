@@ -1,0 +1,293 @@
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/statecmd.h"
+#include "cli/work.h"
+#include "provider/aws/agentcore.h"
+
+volatile sig_atomic_t sf_work_interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	sf_work_interrupted = 1;
+}
+
+void
+sf_work_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+sf_work_load_files(struct sf_work *w, const char *command, const char *dir,
+    const struct sf_manifest_file *files, size_t nfiles,
+    const char *const *vars, size_t nvars)
+{
+	struct sf_manifest_opts o;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->command = command;
+	w->dir = sf_xstrdup(dir ? dir : ".");
+	sf_recorded_init(&w->rec);
+	sf_diags_init(&w->diags);
+	memset(&o, 0, sizeof(o));
+	o.vars = vars;
+	o.nvars = nvars;
+	if (files)
+		rc = sf_manifest_load_files(
+		    w->dir, files, nfiles, &o, &w->cfg, &w->diags);
+	else
+		rc = sf_manifest_load(w->dir, &o, &w->cfg, &w->diags);
+	if (w->diags.n)
+		sf_diag_print_text(
+		    stderr, &w->diags, w->cfg, sf_cli_color(stderr));
+	if (rc) {
+		fprintf(stderr,
+		    "sandform: error: %s: %zu error%s in the configuration\n",
+		    w->dir, w->diags.errors, w->diags.errors == 1 ? "" : "s");
+		return SF_EXIT_ERROR;
+	}
+	return SF_EXIT_OK;
+}
+
+int
+sf_work_load(struct sf_work *w, const char *command, const char *dir,
+    const char *const *vars, size_t nvars)
+{
+	return sf_work_load_files(w, command, dir, NULL, 0, vars, nvars);
+}
+
+static const char *
+target_name(enum sf_rec_target t)
+{
+	return t == SF_REC_AWS ? "aws" : "local";
+}
+
+int
+sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
+{
+	const struct sf_provider_config *pc = &w->cfg->provider;
+	enum sf_rec_target want =
+	    pc->target == SF_TARGET_AWS ? SF_REC_AWS : SF_REC_LOCAL;
+	struct sf_err err;
+	int rc;
+
+	w->state_dir = sf_cli_state_dir(w->dir, state_opt);
+	w->storage = sf_cli_state_open(w->state_dir);
+	if (lock_timeout_ms >= 0) {
+		struct sf_lock_req req = { w->command, lock_timeout_ms };
+		struct sf_buf warn = SF_BUF_INIT;
+
+		rc = sf_storage_lock(w->storage, &req, &warn, &err);
+		if (warn.len)
+			fprintf(stderr, "sandform: warning: %s\n", warn.buf);
+		sf_buf_release(&warn);
+		if (rc)
+			return sf_cli_report(&err);
+		w->locked = true;
+	}
+	sf_recorded_release(&w->rec);
+	rc = sf_state_load(w->storage, &w->rec, &w->ver, &err);
+	if (rc == SF_ENOTFOUND)
+		w->fresh_state = true; /* a new state, ready to be saved */
+	else if (rc)
+		return sf_cli_report(&err);
+	if (w->fresh_state || (!w->rec.ninterpreters && !w->rec.njobs)) {
+		/* A new (or empty) state takes the configuration's target. */
+		w->rec.target = want;
+		free(w->rec.region);
+		w->rec.region = pc->region.s ? sf_xstrdup(pc->region.s) : NULL;
+	} else if (w->rec.target != want) {
+		sf_error(&err, SF_EINVALID, w->state_dir,
+		    "this state is for target %s, and the manifests say %s: "
+		    "use another --state, or move what it manages first",
+		    target_name(w->rec.target), target_name(want));
+		return sf_cli_report(&err);
+	} else if (want == SF_REC_AWS && pc->region.s && w->rec.region &&
+	           strcmp(pc->region.s, w->rec.region)) {
+		sf_error(&err, SF_EINVALID, w->state_dir,
+		    "this state is for region %s, and the manifests say %s",
+		    w->rec.region, pc->region.s);
+		return sf_cli_report(&err);
+	}
+	return SF_EXIT_OK;
+}
+
+struct local_env {
+	const struct sf_local_endpoint *ep;
+};
+
+static const char *
+local_getenv(const char *name, void *ud)
+{
+	const struct local_env *l = ud;
+
+	/* The embedded control plane's own keys, and nothing else. */
+	if (!strcmp(name, "AWS_ACCESS_KEY_ID"))
+		return l->ep->access_key_id;
+	if (!strcmp(name, "AWS_SECRET_ACCESS_KEY"))
+		return l->ep->secret_access_key;
+	if (!strcmp(name, "AWS_EC2_METADATA_DISABLED"))
+		return "true";
+	return NULL;
+}
+
+int
+sf_work_connect(struct sf_work *w)
+{
+	const struct sf_provider_config *pc = &w->cfg->provider;
+	struct sf_agentcore_opts o;
+	struct sf_creds_env env;
+	static struct local_env lenv;
+	struct sf_err err;
+
+	memset(&o, 0, sizeof(o));
+	memset(&env, 0, sizeof(env));
+	o.rate_limits = pc->rate_limits;
+	o.rate_create_delete = (double)pc->rate_create_delete.v;
+	o.rate_other = (double)pc->rate_other.v;
+	o.log = sf_cli_debug ? sf_cli_debug_log : NULL;
+	o.interrupted = &sf_work_interrupted;
+	if (pc->target == SF_TARGET_LOCAL) {
+		if (sf_local_ensure(w->state_dir, &w->ep, &err))
+			return sf_cli_report(&err);
+		lenv.ep = &w->ep;
+		env.getenv = local_getenv;
+		env.getenv_ud = &lenv;
+		o.env = &env;
+		o.region = w->ep.region;
+		o.endpoint = w->ep.url;
+		w->target = sf_xasprintf("local (the embedded control plane at "
+		                         "%s%s)",
+		    w->ep.url, w->ep.started ? ", just started" : "");
+	} else {
+		o.region = pc->region.s;
+		o.endpoint = pc->endpoint.s;
+		o.profile = pc->profile.s;
+	}
+	if (sf_agentcore_new(&o, &w->provider, &err))
+		return sf_cli_report(&err);
+	if (pc->target == SF_TARGET_AWS)
+		w->target = sf_xasprintf("aws (region %s%s%s)",
+		    o.region ? o.region : "from the environment",
+		    pc->profile.s ? ", profile " : "",
+		    pc->profile.s ? pc->profile.s : "");
+	return SF_EXIT_OK;
+}
+
+int
+sf_work_refresh(struct sf_work *w)
+{
+	struct sf_ci_list l;
+	struct sf_pcall *calls;
+	struct sf_err err;
+	size_t i, k = 0;
+
+	if (w->provider->ops->list_interpreters(w->provider, &l, &err))
+		return sf_cli_report(&err);
+	w->live.refreshed = true;
+	w->live.interpreters =
+	    sf_xcalloc(l.n ? l.n : 1, sizeof(*w->live.interpreters));
+	calls = sf_xcalloc(l.n ? l.n : 1, sizeof(*calls));
+	for (i = 0; i < l.n; i++) {
+		struct sf_live_interpreter *x;
+
+		if (!l.v[i].name)
+			continue;
+		x = &w->live.interpreters[w->live.ninterpreters++];
+		x->name = l.v[i].name;
+		x->id = l.v[i].id;
+		x->arn = l.v[i].arn;
+		x->status = l.v[i].status ? l.v[i].status : sf_xstrdup("");
+		l.v[i].name = l.v[i].id = l.v[i].arn = l.v[i].status = NULL;
+		x->active_sessions = -1;
+		/* Only a failure needs a closer look: its reason. */
+		if (!strcmp(x->status, "CREATE_FAILED") ||
+		    !strcmp(x->status, "DELETE_FAILED")) {
+			calls[k].kind = SF_PCALL_GET;
+			calls[k].id = x->id;
+			calls[k].ud = x;
+			k++;
+		}
+	}
+	sf_ci_list_release(&l);
+	if (k) {
+		w->provider->ops->batch(w->provider, calls, k, 10, NULL, NULL);
+		for (i = 0; i < k; i++) {
+			struct sf_live_interpreter *x = calls[i].ud;
+
+			if (calls[i].rc == SF_OK && calls[i].ci.failure_reason)
+				x->failure_reason =
+				    sf_xstrdup(calls[i].ci.failure_reason);
+			sf_ci_release(&calls[i].ci);
+		}
+	}
+	free(calls);
+	sf_live_sort(&w->live);
+	return SF_EXIT_OK;
+}
+
+void
+sf_work_count_sessions(struct sf_work *w, const struct sf_plan *plan)
+{
+	struct sf_pcall *calls = sf_xcalloc(plan->nchanges + 1, sizeof(*calls));
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->nchanges; i++) {
+		const struct sf_plan_change *c = &plan->changes[i];
+		const struct sf_live_interpreter *x =
+		    sf_live_interpreter(&w->live, c->name);
+
+		if (!x || (c->action != SF_PLAN_DELETE &&
+		              c->action != SF_PLAN_REPLACE))
+			continue;
+		calls[n].kind = SF_PCALL_COUNT_SESSIONS;
+		calls[n].id = x->id;
+		calls[n].ud = (void *)x;
+		n++;
+	}
+	if (n)
+		w->provider->ops->batch(w->provider, calls, n, 10, NULL, NULL);
+	for (i = 0; i < n; i++)
+		if (calls[i].rc == SF_OK)
+			((struct sf_live_interpreter *)calls[i].ud)
+			    ->active_sessions = calls[i].sessions;
+	free(calls);
+}
+
+int
+sf_work_save(struct sf_work *w, struct sf_err *err)
+{
+	return sf_state_save(w->storage, &w->rec, &w->ver, err);
+}
+
+void
+sf_work_release(struct sf_work *w)
+{
+	struct sf_err err;
+
+	if (w->locked)
+		sf_storage_unlock(w->storage, &err);
+	if (w->provider)
+		w->provider->ops->free(w->provider);
+	if (w->storage)
+		sf_storage_free(w->storage);
+	sf_local_endpoint_release(&w->ep);
+	sf_live_release(&w->live);
+	sf_recorded_release(&w->rec);
+	sf_diags_release(&w->diags);
+	sf_config_free(w->cfg);
+	free(w->state_dir);
+	free(w->target);
+	free(w->dir);
+	memset(w, 0, sizeof(*w));
+}

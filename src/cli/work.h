@@ -1,0 +1,61 @@
+/*
+ * What plan, apply, destroy and run share: the manifests, the state (read,
+ * or locked for writing), the provider of the configuration's target (the
+ * embedded control plane started on demand, or AWS), and the refresh.
+ */
+#ifndef SF_CLI_WORK_H
+#define SF_CLI_WORK_H
+
+#include <signal.h>
+
+#include "local/local.h"
+#include "manifest/manifest.h"
+#include "plan/plan.h"
+#include "provider/provider.h"
+#include "state/state.h"
+
+/* Set by SIGINT and SIGTERM once sf_work_catch_signals has run. */
+extern volatile sig_atomic_t sf_work_interrupted;
+void sf_work_catch_signals(void);
+
+struct sf_work {
+	char *dir; /* the manifests */
+	const char *command;
+	struct sf_config *cfg;
+	struct sf_diags diags;
+	char *state_dir;
+	struct sf_storage *storage;
+	struct sf_recorded rec;
+	struct sf_storage_ver ver;
+	bool locked;
+	bool fresh_state; /* no state file yet */
+	struct sf_provider *provider;
+	struct sf_local_endpoint ep; /* target local */
+	char *target;                /* "local (http://127.0.0.1:PORT)" */
+	struct sf_live live;
+};
+
+/* Load the manifests of dir (reporting diagnostics); SF_EXIT_ERROR on
+ * any problem. vars are --var NAME=VALUE. */
+int sf_work_load(struct sf_work *w, const char *command, const char *dir,
+    const char *const *vars, size_t nvars);
+/* The same from in-memory files (a saved plan's); files NULL: dir. */
+int sf_work_load_files(struct sf_work *w, const char *command, const char *dir,
+    const struct sf_manifest_file *files, size_t nfiles,
+    const char *const *vars, size_t nvars);
+/* Open the state (state_opt: --state, or NULL); take the lock when
+ * lock_timeout_ms >= 0. Checks that the state is for this target. */
+int sf_work_state(
+    struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms);
+/* Reach the target: start or reuse the embedded control plane, or set up
+ * the AWS client. */
+int sf_work_connect(struct sf_work *w);
+/* Read the live interpreters (a few List pages). */
+int sf_work_refresh(struct sf_work *w);
+/* Count the sessions on what plan would delete or replace. */
+void sf_work_count_sessions(struct sf_work *w, const struct sf_plan *plan);
+/* Save w->rec (the lock must be held). */
+int sf_work_save(struct sf_work *w, struct sf_err *err);
+void sf_work_release(struct sf_work *w);
+
+#endif
