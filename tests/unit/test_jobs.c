@@ -386,7 +386,7 @@ test_run_succeeds(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "outcome")), "succeeded");
 	assert_string_equal(json_string_value(json_object_get(j, "scheduled")),
-	    "2026-11-27T03:00:00.000Z");
+	    "2026-11-27T03:00:00Z");
 	steps = json_object_get(
 	    json_array_get(json_object_get(j, "attempts"), 0), "steps");
 	assert_int_equal(json_array_size(steps), 4);
