@@ -28,6 +28,10 @@ static const struct sf_cmd commands[] = {
 	{ "force-unlock", cmd_force_unlock,
 	    "Remove a lock of the state its holder left behind",
 	    sf_force_unlock_usage },
+	{ "diff", cmd_diff,
+	    "What a pull request changes in the configuration, with risk "
+	    "notes",
+	    sf_diff_usage },
 	{ "help", cmd_help, "Show help for sandform or one of its commands",
 	    sf_help_usage },
 };
