@@ -364,9 +364,9 @@ phase_delete(struct ctx *x)
 		w[n].deadline = w[n].started + (x->o->ready_timeout_ms
 		                                       ? x->o->ready_timeout_ms
 		                                       : 30 * 60 * 1000);
+		/* A delete is of one interpreter: its id names the token. */
 		sf_apply_client_token(tokens[n], sizeof(tokens[n]),
-		    x->o->lineage ? x->o->lineage : "none", c->name,
-		    c->generation, 'd');
+		    x->o->lineage ? x->o->lineage : "none", c->id, 0, 'd');
 		calls[n].kind = SF_PCALL_DELETE;
 		calls[n].id = c->id;
 		calls[n].client_token = tokens[n];
