@@ -215,6 +215,12 @@ assignment(const char *s, size_t n, size_t i, struct hit *h)
 		k++;
 	if (k >= n || (s[k] != '=' && s[k] != ':'))
 		return false;
+	/* "token: x" and "token":"x" are assignments; "secret:name" in an
+	 * ARN or a URL is not. */
+	if (s[k] == ':' &&
+	    (k + 1 >= n || (s[k + 1] != ' ' && s[k + 1] != '"' &&
+	                       s[k + 1] != '\'' && s[k + 1] != '\\')))
+		return false;
 	k++;
 	while (k < n && s[k] == ' ')
 		k++;

@@ -102,3 +102,17 @@ sf_diff_cost_note(char *out, size_t n, const struct sf_rates *r)
 	    "session_timeout), at $%g per vCPU-hour and $%g per GB-hour.",
 	    r->vcpus, r->memory_gb, r->vcpu_hour, r->gb_hour);
 }
+
+const char *
+sf_diff_redacted_note(size_t n)
+{
+	static char buf[96];
+
+	if (n == 1)
+		snprintf(buf, sizeof(buf),
+		    "1 string that looks like a secret was redacted.");
+	else
+		snprintf(buf, sizeof(buf),
+		    "%zu strings that look like secrets were redacted.", n);
+	return buf;
+}

@@ -18,4 +18,7 @@ void sf_diff_summary_line(char *out, size_t n, const struct sf_diff *d);
 /* How the costs were estimated, one sentence. */
 void sf_diff_cost_note(char *out, size_t n, const struct sf_rates *r);
 
+/* "3 strings that look like secrets were redacted." (a static buffer) */
+const char *sf_diff_redacted_note(size_t n);
+
 #endif

@@ -195,22 +195,47 @@ changed_names(struct sf_buf *b, const struct sf_diff_change *c)
 	    c->action == SF_DIFF_UPDATE && n < 5)
 		sf_buf_adds(b, n++ ? ", steps" : " (steps");
 	if (n)
-		sf_buf_adds(b, forces ? " forces it)" : ")");
+		sf_buf_adds(b, !forces  ? ")"
+		               : n == 1 ? " forces it)"
+		                        : " force it)");
+}
+
+/* Whether a job's schedule table is shown (sched_table). */
+static bool
+has_sched_table(const struct sf_diff_change *c)
+{
+	if (c->kind != SF_DIFF_JOB || (!c->sched[0].set && !c->sched[1].set))
+		return false;
+	return c->action != SF_DIFF_UPDATE || c->schedule_changed ||
+	       c->sched[0].runs_per_month != c->sched[1].runs_per_month ||
+	       c->sched[0].cost != c->sched[1].cost;
+}
+
+/* The schedule and time zone are in the schedule table when there is one. */
+static bool
+in_sched_table(const struct sf_diff_change *c, const struct sf_diff_attr *a)
+{
+	return has_sched_table(c) &&
+	       (!strcmp(a->name, "schedule") || !strcmp(a->name, "timezone"));
 }
 
 static void
 attr_table(struct sf_buf *b, const struct sf_diff_change *c, size_t *red)
 {
 	bool two = c->action == SF_DIFF_UPDATE || c->action == SF_DIFF_REPLACE;
-	size_t i;
+	size_t i, n = 0;
 
-	if (!c->nattrs)
+	for (i = 0; i < c->nattrs; i++)
+		n += !in_sched_table(c, &c->attrs[i]);
+	if (!n)
 		return;
 	sf_buf_adds(b, two ? "| attribute | before | after |\n|:--|:--|:--|\n"
 	                   : "| attribute | value |\n|:--|:--|\n");
 	for (i = 0; i < c->nattrs; i++) {
 		const struct sf_diff_attr *a = &c->attrs[i];
 
+		if (in_sched_table(c, a))
+			continue;
 		sf_buf_adds(b, "| ");
 		sf_md_text(b, a->name);
 		if (a->forces_replacement)
@@ -282,11 +307,7 @@ sched_table(struct sf_buf *b, const struct sf_diff_change *c, size_t *red)
 	     after = c->action != SF_DIFF_REMOVE;
 	size_t r;
 
-	if (!c->sched[0].set && !c->sched[1].set)
-		return;
-	if (c->action == SF_DIFF_UPDATE && !c->schedule_changed &&
-	    c->sched[0].runs_per_month == c->sched[1].runs_per_month &&
-	    c->sched[0].cost == c->sched[1].cost)
+	if (!has_sched_table(c))
 		return;
 	sf_buf_adds(b, "| |");
 	if (before)
@@ -402,11 +423,8 @@ sf_diff_render_markdown(
 		sf_buf_adds(&doc.foot, "</sub>\n");
 	}
 	if (red)
-		sf_buf_addf(&doc.foot,
-		    "\n<sub>%zu string%s that look%s like secrets %s "
-		    "redacted.</sub>\n",
-		    red, red == 1 ? "" : "s", red == 1 ? "s" : "",
-		    red == 1 ? "was" : "were");
+		sf_buf_addf(
+		    &doc.foot, "\n<sub>%s</sub>\n", sf_diff_redacted_note(red));
 	if (r->command) {
 		sf_buf_adds(&hint, "run <code>");
 		sf_md_text(&hint, r->command);

@@ -205,9 +205,9 @@ change(struct sf_buf *b, const struct sf_diff_change *c, const struct style *s,
 		sf_buf_addf(b, " \"%s\"", c->name);
 	sf_buf_adds(b, " {\n");
 	attrs(b, c, s, red);
-	sf_buf_adds(b, "    }\n");
 	if (c->kind == SF_DIFF_JOB)
 		job_extra(b, c, red, costs);
+	sf_buf_adds(b, "    }\n");
 	for (i = 0; i < c->nnotes; i++) {
 		sf_buf_addf(b, "    %s! risk:%s ", s->del, s->off);
 		put(b, c->notes[i].msg, red);

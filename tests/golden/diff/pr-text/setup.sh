@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# The same pull request as text.
+. "$(dirname "$0")/../gitlib.sh"
+git_case --commit
