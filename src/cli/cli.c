@@ -16,6 +16,13 @@ static const struct sf_cmd commands[] = {
 	    sf_destroy_usage },
 	{ "run", cmd_run, "Run one job now, in a session of its own",
 	    sf_run_usage },
+	{ "jobs", cmd_jobs, "Every job: schedule, next runs, last result",
+	    sf_jobs_usage },
+	{ "runs", cmd_runs, "The recorded runs of a job, or one run whole",
+	    sf_runs_usage },
+	{ "sessions", cmd_sessions,
+	    "Live sessions and who owns them; gc stops the orphans",
+	    sf_sessions_usage },
 	{ "version", cmd_version,
 	    "Print the version of sandform and its "
 	    "libraries",
