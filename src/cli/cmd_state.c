@@ -29,8 +29,10 @@ const char sf_state_usage[] =
     "                            at once)\n"
     "  -h, --help                show this help\n"
     "\n"
-    "(state import, to adopt an interpreter made elsewhere, is still to\n"
-    "come.)\n"
+    "  sandform state import NAME [ID] [DIR]\n"
+    "          adopt the interpreter NAME (declared in the manifests) that\n"
+    "          exists in the control plane but not in the state; without\n"
+    "          ID it is found by its name. Takes the state's lock.\n"
     "\n"
     "Exit status: 0 on success, 1 on an error (a corrupt or newer state\n"
     "file, an unknown name, a lock held by another command).\n";
@@ -195,8 +197,8 @@ cmd_state(int argc, char **argv)
 	size_t i;
 
 	if (argc < 2)
-		return sf_cli_usage_error(
-		    "state", "state needs a subcommand: list, show or rm");
+		return sf_cli_usage_error("state",
+		    "state needs a subcommand: list, show, rm or import");
 	for (i = 0; i < SF_ARRAY_LEN(subs); i++) {
 		if (!strcmp(argv[1], subs[i].name)) {
 			optind = 1;
@@ -205,9 +207,7 @@ cmd_state(int argc, char **argv)
 		names[i] = subs[i].name;
 	}
 	if (!strcmp(argv[1], "import"))
-		return sf_cli_usage_error("state",
-		    "state import is not available yet: it arrives with the "
-		    "refresh from the control plane");
+		return cmd_state_import(argc - 1, argv + 1);
 	near = sf_str_closest(argv[1], names, SF_ARRAY_LEN(subs));
 	if (near)
 		return sf_cli_usage_error("state",

@@ -53,5 +53,6 @@ void sf_cli_state_unknown(
 int cmd_state_list(int argc, char **argv);
 int cmd_state_show(int argc, char **argv);
 int cmd_state_rm(int argc, char **argv);
+int cmd_state_import(int argc, char **argv);
 
 #endif

@@ -106,6 +106,19 @@ expect_output '... and creates it again' stdout 'it was deleted outside sandform
 expect_success 'apply brings it back' sandform apply --auto-approve cfg
 expect_output '... created' stdout 'alpha: created'
 
+# Forgotten by the state, adopted again by import.
+expect_success 'state rm alpha' sandform state rm alpha cfg
+expect_failure 'plan refuses to touch what the state does not know' \
+	sandform plan cfg
+expect_output '... and says how to adopt it' stderr \
+	'already exists in the control plane \(id alpha-[A-Za-z0-9]{10}\) but not in the state: adopt it with `sandform state import alpha alpha-'
+expect_success 'state import alpha (by name)' sandform state import alpha cfg
+expect_output '... says so' stdout '^Imported alpha \(alpha-'
+expect_status 'nothing to do after the import' 0 \
+	sandform plan --detailed-exitcode cfg
+expect_failure 'importing it twice is refused' sandform state import alpha cfg
+expect_output '... clearly' stderr 'already in the state'
+
 # prevent_destroy stops a plan that would delete or replace.
 write <<'EOF'
 version: 1
