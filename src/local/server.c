@@ -722,7 +722,10 @@ sf_local_server_handle(struct sf_local_server *s,
 	s->requests++;
 	pthread_mutex_unlock(&s->mu);
 
-	if (inject_fault(s, resp))
+	/* Faults are for AWS's operations; sandform's own status path
+	 * stays reliable so the CLI can find its server. */
+	if ((!req->target || strncmp(req->target, "/_sandform/", 11)) &&
+	    inject_fault(s, resp))
 		goto out;
 	if (!req->method || !req->target || req->target[0] != '/') {
 		error_to(resp, 400, "ValidationException",
