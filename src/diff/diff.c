@@ -541,9 +541,67 @@ run_ms(const struct sf_job *j)
 	return j->session_timeout.v * 1000;
 }
 
+/*
+ * Runs per month walk the schedule fire by fire; jobs of a configuration
+ * share a few schedules, so each (schedule, time zone) is walked once.
+ */
+#define CACHE_BUCKETS 256
+
+struct runs_entry {
+	char *key; /* schedule NUL time zone */
+	size_t keylen, runs;
+	struct runs_entry *next;
+};
+
+struct ctx {
+	const struct sf_diff_opts *o;
+	struct runs_entry *buckets[CACHE_BUCKETS];
+};
+
+static size_t
+runs_per_month(struct ctx *x, const struct sf_job *j)
+{
+	const char *tz = j->timezone.s ? j->timezone.s : "UTC";
+	size_t a = strlen(j->schedule_text.s), b = strlen(tz), i;
+	uint32_t h = 2166136261u;
+	struct runs_entry *e;
+	char *key = sf_xmalloc(a + b + 2);
+
+	memcpy(key, j->schedule_text.s, a + 1);
+	memcpy(key + a + 1, tz, b + 1);
+	for (i = 0; i < a + b + 1; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	for (e = x->buckets[h % CACHE_BUCKETS]; e; e = e->next)
+		if (e->keylen == a + b + 1 && !memcmp(e->key, key, a + b + 1)) {
+			free(key);
+			return e->runs;
+		}
+	e = sf_xmalloc(sizeof(*e));
+	e->key = key;
+	e->keylen = a + b + 1;
+	e->runs = sf_job_runs_per_month(j, x->o->now, RUNS_CAP);
+	e->next = x->buckets[h % CACHE_BUCKETS];
+	x->buckets[h % CACHE_BUCKETS] = e;
+	return e->runs;
+}
+
 static void
-schedule_side(struct sf_diff_sched *s, const struct sf_job *j,
-    const struct sf_diff_opts *o)
+ctx_release(struct ctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_BUCKETS; i++)
+		while (x->buckets[i]) {
+			struct runs_entry *e = x->buckets[i];
+
+			x->buckets[i] = e->next;
+			free(e->key);
+			free(e);
+		}
+}
+
+static void
+schedule_side(struct sf_diff_sched *s, const struct sf_job *j, struct ctx *o)
 {
 	size_t k;
 
@@ -553,19 +611,19 @@ schedule_side(struct sf_diff_sched *s, const struct sf_job *j,
 	s->set = true;
 	s->expr = sf_xstrdup(j->schedule_text.s);
 	s->tz = sf_xstrdup(j->timezone.s ? j->timezone.s : "UTC");
-	s->nnext = sf_job_next_times(j, o->now, s->next, 3);
+	s->nnext = sf_job_next_times(j, o->o->now, s->next, 3);
 	for (k = 0; k < s->nnext; k++)
 		sf_job_time(
 		    s->next_text[k], sizeof(s->next_text[k]), j, s->next[k]);
-	s->runs_per_month = sf_job_runs_per_month(j, o->now, RUNS_CAP);
+	s->runs_per_month = runs_per_month(o, j);
 	s->run_ms = run_ms(j);
-	s->cost =
-	    (double)s->runs_per_month * sf_session_cost(&o->rates, s->run_ms);
+	s->cost = (double)s->runs_per_month *
+	          sf_session_cost(&o->o->rates, s->run_ms);
 }
 
 static void
 job_schedules(struct sf_diff_change *c, const struct sf_job *b,
-    const struct sf_job *h, const struct sf_diff_opts *o)
+    const struct sf_job *h, struct ctx *o)
 {
 	schedule_side(&c->sched[0], b, o);
 	schedule_side(&c->sched[1], h, o);
@@ -586,8 +644,7 @@ all_jattrs(struct sf_diff_change *c, const struct sf_job *j, bool after)
 }
 
 static void
-job_added(
-    struct sf_diff *d, const struct sf_job *h, const struct sf_diff_opts *o)
+job_added(struct sf_diff *d, const struct sf_job *h, struct ctx *o)
 {
 	struct sf_diff_change *c =
 	    new_change(d, SF_DIFF_JOB, SF_DIFF_ADD, h->name.s);
@@ -603,8 +660,7 @@ job_added(
 }
 
 static void
-job_removed(
-    struct sf_diff *d, const struct sf_job *b, const struct sf_diff_opts *o)
+job_removed(struct sf_diff *d, const struct sf_job *b, struct ctx *o)
 {
 	struct sf_diff_change *c =
 	    new_change(d, SF_DIFF_JOB, SF_DIFF_REMOVE, b->name.s);
@@ -625,8 +681,7 @@ network_of(const struct sf_config *c, const char *name, bool *known)
 
 static void
 job_compared(struct sf_diff *d, const struct sf_job *b, const struct sf_job *h,
-    const struct sf_config *base, const struct sf_config *head,
-    const struct sf_diff_opts *o)
+    const struct sf_config *base, const struct sf_config *head, struct ctx *o)
 {
 	struct sf_diff_change *c =
 	    new_change(d, SF_DIFF_JOB, SF_DIFF_UPDATE, h->name.s);
@@ -772,9 +827,12 @@ void
 sf_diff_build(const struct sf_config *base, const struct sf_config *head,
     const struct sf_diff_opts *opts, struct sf_diff *out)
 {
+	struct ctx x;
 	size_t i, j;
 
 	memset(out, 0, sizeof(*out));
+	memset(&x, 0, sizeof(x));
+	x.o = opts;
 	diff_provider(out, base, head);
 	for (i = j = 0; i < base->ninterpreters || j < head->ninterpreters;) {
 		const struct sf_interpreter *b =
@@ -803,18 +861,19 @@ sf_diff_build(const struct sf_config *base, const struct sf_config *head,
 		int cmp = !b ? 1 : !h ? -1 : strcmp(b->name.s, h->name.s);
 
 		if (cmp < 0) {
-			job_removed(out, b, opts);
+			job_removed(out, b, &x);
 			i++;
 		} else if (cmp > 0) {
-			job_added(out, h, opts);
+			job_added(out, h, &x);
 			j++;
 		} else {
-			job_compared(out, b, h, base, head, opts);
+			job_compared(out, b, h, base, head, &x);
 			i++;
 			j++;
 		}
 	}
 	diff_variables(out, base, head);
+	ctx_release(&x);
 }
 
 void
