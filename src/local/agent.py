@@ -186,7 +186,7 @@ SOCK = None
 
 def send(obj):
     data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-            + "\n").encode("utf-8", "surrogateescape")
+            + "\n").encode("utf-8", "replace")  # names of undecodable bytes
     try:
         SOCK.sendall(data)
     except OSError:
@@ -433,7 +433,12 @@ class Kernel:
         self.rep_buf += data
         while b"\n" in self.rep_buf:
             line, self.rep_buf = self.rep_buf.split(b"\n", 1)
-            self._complete(json.loads(line))
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue  # not the kernel's: user code wrote on the pipe
+            if isinstance(msg, dict):
+                self._complete(msg)
 
     def _complete(self, msg):
         if self.current is None:

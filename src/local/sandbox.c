@@ -10,21 +10,25 @@
  *
  * Start: bwrap reports the pid of the sandbox's first process on its info
  * fd and waits on its block fd; in between the process goes into the
- * session's cgroup (or gets its rlimits), so that everything the session
- * ever runs is limited from the first instruction. End: SIGKILL to that
- * first process, the pid 1 of the session's pid namespace, takes every
- * process of the namespace with it; its pidfd turns readable only once
- * they are all gone, and the cgroup, found empty, is removed.
+ * session's cgroup, so that everything the session ever runs is limited
+ * from the first instruction (without cgroups, the agent puts rlimits on
+ * itself before it runs anything). When the server is root, bwrap runs as
+ * an unprivileged user (root only inside its user namespace).
+ *
+ * End: SIGKILL to that first process, the pid 1 of the session's pid
+ * namespace, takes every process of the namespace with it; its pidfd turns
+ * readable only once they are all gone; bwrap reaps it and exits; the
+ * cgroup, found empty, is removed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -168,11 +172,13 @@ static void
 kill_init(struct sf_backend_session *s)
 {
 #ifdef SYS_pidfd_send_signal
-	if (s->pidfd >= 0 &&
-	    syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) == 0)
+	/* through the pidfd: never a reused pid */
+	if (s->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
 		return;
+	}
 #endif
-	if (s->pidfd < 0 && s->init_pid > 0)
+	if (s->init_pid > 0)
 		kill(s->init_pid, SIGKILL);
 }
 
@@ -494,16 +500,24 @@ spawn(const struct sbx_backend *be, bool drop, char *const argv[],
 		for (int sig = 1; sig < NSIG; sig++)
 			sigaction(sig, &dfl, NULL);
 		setpgid(0, 0);
-		if (drop && (setgroups(0, NULL) != 0 ||
-		                setresgid(be->gid, be->gid, be->gid) != 0 ||
-		                setresuid(be->uid, be->uid, be->uid) != 0))
-			_exit(126);
 		for (int i = 0; i < nfds; i++)
 			if (dup2(fds[i], i) != i)
 				_exit(126);
+#ifdef SYS_close_range
 		if (syscall(SYS_close_range, (unsigned)nfds, ~0U, 0) != 0)
-			for (int fd = nfds; fd < 1024; fd++)
+#endif
+			for (int fd = nfds; fd < 65536; fd++)
 				close(fd);
+		if (drop && (setgroups(0, NULL) != 0 ||
+		                setresgid(be->gid, be->gid, be->gid) != 0 ||
+		                setresuid(be->uid, be->uid, be->uid) != 0)) {
+			static const char msg[] = "cannot change to the "
+			                          "sandbox's user\n";
+
+			if (write(2, msg, sizeof(msg) - 1) < 0)
+				_exit(126);
+			_exit(126);
+		}
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(argv[0], argv, environ);
@@ -870,20 +884,42 @@ end_locked(struct sf_backend_session *s, enum sbx_end why)
 	pthread_cond_broadcast(&s->cv);
 }
 
+/*
+ * The id of a reply that does not parse (the agent writes it first:
+ * {"id":7,...}), so that its call ends instead of waiting; 0 if none.
+ */
+static json_int_t
+salvage_id(const char *line, size_t len)
+{
+	char head[32];
+	long long id;
+
+	snprintf(head, sizeof(head), "%.*s", (int)(len < 31 ? len : 31), line);
+	if (sscanf(head, "{\"id\":%lld", &id) == 1 && id > 0)
+		return (json_int_t)id;
+	return 0;
+}
+
 static void
 dispatch(struct sf_backend_session *s, const char *line, size_t len)
 {
 	json_t *j = json_loadb(line, len, 0, NULL);
-	json_t *id = json_object_get(j, "id");
+	json_t *idv = json_object_get(j, "id");
+	json_int_t id = json_is_integer(idv) ? json_integer_value(idv)
+	                                     : salvage_id(line, len);
 	struct call *c;
 
-	if (!json_is_integer(id)) {
+	if (!id) {
 		json_decref(j);
 		return; /* not ours: nothing waits for it */
 	}
+	if (!j) /* an answer nobody can read: an error of the call */
+		j = json_pack("{s:I, s:{s:s, s:s}}", "id", id, "error", "code",
+		    "internal", "message",
+		    "the sandbox's agent answered something unreadable");
 	pthread_mutex_lock(&s->mu);
 	for (c = s->calls; c; c = c->next) {
-		if (c->id == json_integer_value(id) && !c->done) {
+		if (c->id == id && !c->done) {
 			c->reply = j;
 			j = NULL;
 			c->done = true;

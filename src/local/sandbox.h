@@ -12,11 +12,23 @@
  * current directory and HOME. Nothing of the host beyond that, nothing of
  * another session.
  *
- * The ops follow backend.h. In addition: stop releases the session handle
- * (call it once per session, also for a session that ended by itself; an
- * invoke running on another thread at that moment returns SF_ECONFLICT and
- * keeps the memory alive until it does). An invoke on a session that has
- * ended is SF_ENOTFOUND.
+ * Sessions need no host directory: the workspace lives and dies with the
+ * sandbox. A work_dir given in the options is removed when the session
+ * ends. When the server runs as root, sandboxes run as an unprivileged
+ * host user (see uid below).
+ *
+ * The ops follow backend.h. In addition:
+ * - stop releases the session handle: call it once per session, also for
+ *   a session that ended by itself, and start no call on the handle once
+ *   stop has begun. Calls already running when stop comes are safe: they
+ *   return SF_ECONFLICT ("was stopped"), and the memory lives until they
+ *   do. It returns once every process of the session is gone.
+ * - A call running when the session times out returns SF_ECONFLICT ("timed
+ *   out"); a call on a session that has ended is SF_ENOTFOUND; alive is
+ *   false once the session ended by itself (timeout, or its sandbox died).
+ * - A tool that cannot run (bad arguments, a path that escapes the
+ *   workspace, TypeScript, JavaScript without node) is SF_EINVALID; an
+ *   unknown taskId is SF_ENOTFOUND.
  */
 #ifndef SF_LOCAL_SANDBOX_H
 #define SF_LOCAL_SANDBOX_H

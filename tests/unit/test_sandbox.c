@@ -927,6 +927,13 @@ test_files(void **state)
 	res = invoke(f, s, "removeFiles", "{\"paths\": [\"a.txt\"]}");
 	assert_true(is_error(res));
 	json_decref(res);
+	/* a name that is not UTF-8 still lists */
+	out = sh(f, s, "touch \"$(printf 'bad\\377name')\" && echo ok", NULL);
+	assert_string_equal(out, "ok\n");
+	free(out);
+	res = invoke(f, s, "listFiles", "{}");
+	assert_int_equal(json_array_size(json_object_get(res, "content")), 2);
+	json_decref(res);
 	f->be.ops->stop(s);
 }
 
@@ -1169,6 +1176,7 @@ main(void)
 		T(test_stop_kills_everything),
 		T(test_fork_bomb),
 		T(test_memory_hog),
+		T(test_javascript_context),
 	};
 	struct sf_sandbox_config cfg;
 	struct sf_err err;
