@@ -14,6 +14,8 @@ static const struct sf_cmd commands[] = {
 	    sf_apply_usage },
 	{ "destroy", cmd_destroy, "Destroy every interpreter the state manages",
 	    sf_destroy_usage },
+	{ "show", cmd_show, "Show a saved plan, or what the state records",
+	    sf_show_usage },
 	{ "run", cmd_run, "Run one job now, in a session of its own",
 	    sf_run_usage },
 	{ "jobs", cmd_jobs, "Every job: schedule, next runs, last result",

@@ -53,7 +53,7 @@ sf_planfile_write(const char *path, struct sf_work *w,
     struct sf_err *err)
 {
 	json_t *root, *files = json_array(), *targets = json_array();
-	char *text, *fingerprint, *plan_text;
+	char *text, *fingerprint, *plan_text, *human;
 	size_t i, len;
 	int fd;
 	ssize_t n;
@@ -67,8 +67,21 @@ sf_planfile_write(const char *path, struct sf_work *w,
 	for (i = 0; i < a->ntargets; i++)
 		json_array_append_new(targets, json_string(a->targets[i]));
 	fingerprint = sf_live_fingerprint(w);
-	/* The plan as reviewed, for `sandform show FILE`. */
+	/* The plan as reviewed, for `sandform show FILE`: both ways. */
 	plan_text = sf_full_plan_json(w, fp);
+	{
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *mem = open_memstream(&buf, &blen);
+
+		if (!mem)
+			sf_die("open_memstream failed");
+		fprintf(mem, "Target: %s\n\n",
+		    w->target ? w->target : "not refreshed");
+		sf_full_plan_print(mem, w, fp, false);
+		fclose(mem);
+		human = buf;
+	}
 	root = json_pack("{s:s, s:i, s:s, s:s, s:{s:s, s:I}, s:s, s:b, s:b, "
 	                 "s:o, s:o, s:o, s:o, s:s}",
 	    "format", FORMAT, "format_version", 1, "dir", w->dir, "state_dir",
@@ -78,6 +91,8 @@ sf_planfile_write(const char *path, struct sf_work *w,
 	    targets, "manifests", files, "vars", vars_json(a->vars, a->nvars),
 	    "plan", json_loads(plan_text, 0, NULL), "target",
 	    w->target ? w->target : "not refreshed");
+	json_object_set_new(root, "plan_text", json_string(human));
+	free(human);
 	free(plan_text);
 	free(fingerprint);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -175,6 +190,8 @@ sf_planfile_read(const char *path, struct sf_planfile *pf, struct sf_err *err)
 	}
 	pf->vars = json_incref(json_object_get(root, "vars"));
 	pf->plan = json_incref(json_object_get(root, "plan"));
+	pf->plan_text =
+	    sf_xstrdup(str(root, "plan_text") ? str(root, "plan_text") : "");
 	json_decref(root);
 	return SF_OK;
 }
@@ -231,6 +248,7 @@ sf_planfile_release(struct sf_planfile *pf)
 	free(pf->state_dir);
 	free(pf->fingerprint);
 	free(pf->target);
+	free(pf->plan_text);
 	json_decref(pf->vars);
 	json_decref(pf->plan);
 	memset(pf, 0, sizeof(*pf));

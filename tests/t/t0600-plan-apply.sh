@@ -150,6 +150,13 @@ interpreters:
     description: second one
 EOF
 expect_success 'plan --out a tag removal' sandform plan --out "$TRASH/p2.json" cfg
+expect_success 'show PLANFILE: the plan as reviewed' sandform show "$TRASH/p2.json"
+expect_output '... with its target' stdout '^Target: local'
+expect_output '... and the tag removal' stdout 'tags.owner = "me" -> null'
+expect_success 'show --json PLANFILE' sandform show --json "$TRASH/p2.json"
+check '... an update' test "$(json_get "$OUT" '.resource_changes[1].change.actions[0]')" = update
+expect_success 'show: the state' sandform show cfg
+expect_output '... its interpreters' stdout '^interpreter alpha$'
 expect_success 'apply it exactly' sandform apply "$TRASH/p2.json"
 expect_output '... the tag removed' stdout 'beta: updating tags \(0 set, 1 removed\)'
 expect_failure 'the first plan is now stale' sandform apply "$TRASH/p.json"
