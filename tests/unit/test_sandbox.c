@@ -1129,6 +1129,78 @@ test_concurrent_calls_and_stop(void **state)
 	assert_int_equal(r.ended, 4);
 }
 
+/* Two busy processes for 1.5 s: with 1 cpu, about 1.5 s of cpu in all. */
+static const char busy[] =
+    "import os, time\n"
+    "for _ in range(2):\n"
+    "    if os.fork() == 0:\n"
+    "        end = time.monotonic() + 1.5\n"
+    "        while time.monotonic() < end:\n"
+    "            pass\n"
+    "        os._exit(0)\n"
+    "os.wait()\n"
+    "os.wait()\n"
+    "t = os.times()\n"
+    "print(round(t.children_user + t.children_system, 2))\n";
+
+static void
+test_cpu_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_limits lim = { .cpus = 1 };
+	struct sf_backend_session *s;
+	json_t *args, *res = NULL;
+	struct sf_err err;
+	double cpu;
+
+	if (!strstr(f->be.ops->describe(f->be.ctx), "cpu")) {
+		print_message(
+		    "no cpu controller: %s\n", f->be.ops->describe(f->be.ctx));
+		skip();
+	}
+	s = start_opts(f, "SANDBOX", 60, &lim);
+	args = json_pack("{s:s}", "code", busy);
+
+	assert_int_equal(
+	    f->be.ops->invoke(s, "executeCode", args, &res, &err), 0);
+	cpu = atof(sc_str(res, "stdout"));
+	print_message("2 busy processes, 1.5 s, 1 cpu: %.2f s of cpu\n", cpu);
+	assert_true(cpu > 0.2 && cpu < 2.1);
+	json_decref(res);
+	json_decref(args);
+	f->be.ops->stop(s);
+}
+
+static void
+test_disk_quota(void **state)
+{
+	struct fixture *f = *state;
+	struct sf_backend_limits lim = { .disk_bytes = 1 << 20 };
+	struct sf_backend_session *s = start_opts(f, "SANDBOX", 60, &lim);
+	size_t n = 3 << 20; /* base64 of 2.25 MiB */
+	char *b64 = malloc(n + 1);
+	json_t *args, *res = NULL;
+	struct sf_err err;
+
+	memset(b64, 'A', n);
+	b64[n] = '\0';
+	res = invoke(f, s, "executeCommand",
+	    "{\"command\": \"head -c 2000000 /dev/zero > big\"}");
+	assert_true(is_error(res));
+	assert_non_null(strstr(sc_str(res, "stderr"), "No space left"));
+	json_decref(res);
+	args = json_pack(
+	    "{s:[{s:s, s:s}]}", "content", "path", "big.bin", "blob", b64);
+	assert_int_equal(
+	    f->be.ops->invoke(s, "writeFiles", args, &res, &err), 0);
+	assert_true(is_error(res));
+	assert_non_null(strstr(text0(res), "No space left"));
+	json_decref(res);
+	json_decref(args);
+	free(b64);
+	f->be.ops->stop(s);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static int
@@ -1170,6 +1242,8 @@ main(void)
 		T(test_path_escapes),
 		T(test_tasks),
 		T(test_concurrent_calls_and_stop),
+		T(test_cpu_limit),
+		T(test_disk_quota),
 	};
 	const struct CMUnitTest rlimit_tests[] = {
 		T(test_describe),
