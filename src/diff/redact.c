@@ -112,21 +112,21 @@ private_key(const char *s, size_t n, size_t i, struct hit *h)
 	if (q - p < 11 + 11 || memcmp(q - 11, "PRIVATE KEY", 11) ||
 	    !prefix(q, (size_t)(end - q), "-----"))
 		return false;
-	for (stop = q + 5; stop < end; stop++)
-		if (prefix(stop, (size_t)(end - stop), "-----END ")) {
-			q = stop + 9;
-			while (q < end &&
-			       (isupper((unsigned char)*q) || *q == ' '))
-				q++;
-			if (prefix(q, (size_t)(end - q), "-----"))
-				q += 5;
-			stop = q;
+	q += 5;
+	for (stop = q; stop < end; stop++)
+		if (prefix(stop, (size_t)(end - stop), "-----END "))
 			break;
-		}
-	if (stop == end) {
+	if (stop < end) {
+		stop += 9;
+		while (stop < end &&
+		       (isupper((unsigned char)*stop) || *stop == ' '))
+			stop++;
+		if (prefix(stop, (size_t)(end - stop), "-----"))
+			stop += 5;
+	} else {
 		/* No END line: to the end of this line, or of a quoted
 		 * string, so the text around stays well-formed. */
-		for (stop = q + 5; stop < end && *stop != '\n'; stop++)
+		for (stop = q; stop < end && *stop != '\n'; stop++)
 			if (*stop == '"' && stop[-1] != '\\')
 				break;
 	}

@@ -171,7 +171,8 @@ sf_textdiff_unified(
 		for (i = k + 1; i < s.n; i++) {
 			if (s.v[i].kind == ' ')
 				continue;
-			if (i - last > 2 * (size_t)ctx)
+			/* the unchanged lines between them */
+			if (i - last - 1 > 2 * (size_t)ctx)
 				break;
 			last = i;
 		}
