@@ -1,9 +1,12 @@
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply/apply.h"
 #include "cli/cli.h"
 #include "cli/jobrun.h"
 #include "cli/planfile.h"
+#include "util/time.h"
 
 const char sf_apply_usage[] =
     "Usage: sandform apply [DIR | PLANFILE] [options]\n"
@@ -66,27 +69,148 @@ confirm(const char *what)
 	return !strcmp(line, "yes");
 }
 
-/* Run the due jobs (one at a time: each is its own session). */
+#define JOB_THREADS 4
+
+struct job_queue {
+	struct sf_work *w;
+	struct sf_pending_run *runs;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+struct job_worker {
+	struct job_queue *q;
+	struct sf_provider *provider;
+	pthread_t th;
+};
+
+/* Wait up to the job's jitter, a random part of it; Ctrl-C cuts it short. */
+static void
+jitter(const struct sf_job *job)
+{
+	unsigned char b[4];
+	uint32_t r;
+	int64_t ms, step;
+	char uuid[37];
+
+	if (job->jitter.v <= 0)
+		return;
+	sf_uuid4(uuid);
+	memcpy(b, uuid, sizeof(b));
+	r = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+	    b[3];
+	ms = (int64_t)(r % (uint32_t)(job->jitter.v * 1000 + 1));
+	printf("%s: waiting %.1fs (jitter)\n", job->name.s, (double)ms / 1000);
+	fflush(stdout);
+	for (; ms > 0 && !sf_work_interrupted; ms -= step) {
+		struct timespec ts;
+
+		step = ms < 100 ? ms : 100;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void *
+job_worker(void *arg)
+{
+	struct job_worker *me = arg;
+	struct job_queue *q = me->q;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&q->mu);
+		i = q->next++;
+		pthread_mutex_unlock(&q->mu);
+		if (i >= q->n)
+			break;
+		if (sf_work_interrupted) {
+			q->runs[i].rc = sf_error(&q->runs[i].err, SF_EINTR,
+			    q->runs[i].job->name.s,
+			    "interrupted before it "
+			    "started");
+			continue;
+		}
+		jitter(q->runs[i].job);
+		sf_cli_job_execute(me->provider, q->w->dir, &q->runs[i]);
+	}
+	return NULL;
+}
+
+/*
+ * Run the due jobs, side by side up to JOB_THREADS, each in a session of
+ * its own and with a client of its own; the state is written by this
+ * thread only, before and after.
+ */
 static int
 run_jobs(struct sf_work *w, const struct sf_full_plan *fp, size_t *ok,
     size_t *failed)
 {
-	size_t i;
+	struct sf_pending_run *runs = sf_xcalloc(fp->njobs + 1, sizeof(*runs));
+	struct job_worker workers[JOB_THREADS];
+	struct job_queue q;
+	struct sf_err err;
+	size_t i, n = 0, nw = 0;
 	int rc = SF_OK;
 
-	for (i = 0; i < fp->njobs && !sf_work_interrupted; i++) {
+	for (i = 0; i < fp->njobs; i++) {
 		const struct sf_job_plan *jp = &fp->jobs[i];
-		enum sf_run_outcome outcome = SF_RUN_FAILED;
-		struct sf_err err;
-		int r;
 
-		if (jp->due.verdict != SF_DUE_YES &&
-		    jp->due.verdict != SF_DUE_MISSED)
+		if (jp->due.verdict == SF_DUE_MISSED) {
+			if (sf_cli_job_missed(w, jp->job, jp->due.fired, &err))
+				sf_cli_report(&err);
 			continue;
-		r = sf_cli_run_job(w, jp->job, jp->due.fired,
-		    jp->due.verdict == SF_DUE_MISSED, &outcome, &err);
-		if (jp->due.verdict == SF_DUE_MISSED)
+		}
+		if (jp->due.verdict != SF_DUE_YES)
 			continue;
+		if (sf_cli_job_prepare(
+		        w, &runs[n], jp->job, jp->due.fired, &err)) {
+			sf_cli_report(&err);
+			(*failed)++;
+			rc = err.code;
+			sf_cli_job_release(&runs[n]);
+			continue;
+		}
+		n++;
+	}
+	if (!n)
+		goto out;
+	/* Every run on record as in progress before any starts. */
+	if (sf_work_save(w, &err)) {
+		rc = sf_cli_report(&err);
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.w = w;
+	q.runs = runs;
+	q.n = n;
+	pthread_mutex_init(&q.mu, NULL);
+	for (i = 0; i < JOB_THREADS && i < n; i++) {
+		workers[nw].q = &q;
+		if (sf_work_new_provider(w, &workers[nw].provider, &err)) {
+			sf_cli_report(&err);
+			break;
+		}
+		if (pthread_create(
+		        &workers[nw].th, NULL, job_worker, &workers[nw])) {
+			workers[nw].provider->ops->free(workers[nw].provider);
+			break;
+		}
+		nw++;
+	}
+	if (!nw) /* no thread: this one does the work */
+		for (i = 0; i < n; i++)
+			sf_cli_job_execute(w->provider, w->dir, &runs[i]);
+	for (i = 0; i < nw; i++) {
+		pthread_join(workers[i].th, NULL);
+		workers[i].provider->ops->free(workers[i].provider);
+	}
+	pthread_mutex_destroy(&q.mu);
+	for (i = 0; i < n; i++) {
+		int r = sf_cli_job_record(w, &runs[i], &err);
+
 		if (r) {
 			(*failed)++;
 			sf_cli_report(&err);
@@ -96,6 +220,12 @@ run_jobs(struct sf_work *w, const struct sf_full_plan *fp, size_t *ok,
 			(*ok)++;
 		}
 	}
+	if (sf_work_save(w, &err) && !rc)
+		rc = sf_cli_report(&err);
+out:
+	for (i = 0; i < n; i++)
+		sf_cli_job_release(&runs[i]);
+	free(runs);
 	return rc;
 }
 

@@ -65,7 +65,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	printf("Target: %s\n\n", w.target);
-	if (sf_cli_run_job(&w, job, 0, false, &outcome, &err)) {
+	if (sf_cli_run_job(&w, job, 0, &outcome, &err)) {
 		sf_cli_report(&err);
 		goto out;
 	}

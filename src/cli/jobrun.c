@@ -1,9 +1,12 @@
 /* Running a job from the CLI: the state before and after, the record. */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "cli/cli.h"
 #include "cli/jobrun.h"
 #include "jobs/run.h"
+
+static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 print_output(void *ud, const char *job, const char *step, const char *stream,
@@ -13,6 +16,8 @@ print_output(void *ud, const char *job, const char *step, const char *stream,
 	FILE *f = !strcmp(stream, "stdout") ? stdout : stderr;
 
 	(void)ud;
+	/* Jobs run side by side: whole lines, one writer at a time. */
+	pthread_mutex_lock(&output_lock);
 	/* Every line prefixed, so a CI log says what printed it. */
 	while (*p) {
 		const char *nl = strchr(p, '\n');
@@ -23,6 +28,7 @@ print_output(void *ud, const char *job, const char *step, const char *stream,
 		p += len + (nl ? 1 : 0);
 	}
 	fflush(f);
+	pthread_mutex_unlock(&output_lock);
 }
 
 static struct sf_rec_job *
@@ -113,75 +119,129 @@ interpreter_id(struct sf_work *w, const struct sf_job *job, struct sf_err *err)
 }
 
 int
-sf_cli_run_job(struct sf_work *w, const struct sf_job *job, int64_t fired,
-    bool missed, enum sf_run_outcome *outcome, struct sf_err *err)
+sf_cli_job_prepare(struct sf_work *w, struct sf_pending_run *p,
+    const struct sf_job *job, int64_t fired, struct sf_err *err)
 {
-	struct sf_rec_job *rj = rec_job(&w->rec, job->name.s);
-	struct sf_run_opts o;
-	struct sf_run_result res;
-	char run_id[64], stamp[32], uuid[37];
+	char stamp[32], uuid[37];
 	const char *interp;
 	time_t t;
 	struct tm tm;
-	int rc, src;
 
-	if (missed) {
-		/* Recorded so that it is not tried again, and visible. */
-		rj->last_scheduled = fired;
-		set(&rj->last_outcome, "missed");
-		printf("%s: missed the run for its last fire time "
-		       "(starting_deadline)\n",
-		    job->name.s);
-		return sf_work_save(w, err);
-	}
+	memset(p, 0, sizeof(*p));
+	p->job = job;
+	p->fired = fired;
 	if (!(interp = interpreter_id(w, job, err)))
 		return SF_EINVALID;
+	p->interpreter = sf_xstrdup(interp);
 	t = (time_t)(sf_now_ms() / 1000);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	sf_uuid4(uuid);
-	snprintf(run_id, sizeof(run_id), "%s-%.8s", stamp, uuid);
+	snprintf(p->run_id, sizeof(p->run_id), "%s-%.8s", stamp, uuid);
 	/* In progress, on record: concurrency forbid sees it, and a crash
 	 * leaves a trace `sessions gc` can follow. */
-	set(&rj->running, run_id);
-	if ((rc = sf_work_save(w, err)))
-		return rc;
-	printf("%s: run %s starting (%s)\n", job->name.s, run_id,
+	set(&rec_job(&w->rec, job->name.s)->running, p->run_id);
+	printf("%s: run %s starting (%s)\n", job->name.s, p->run_id,
 	    fired ? "scheduled" : "by hand");
 	fflush(stdout);
+	return SF_OK;
+}
+
+void
+sf_cli_job_execute(struct sf_provider *provider, const char *manifest_dir,
+    struct sf_pending_run *p)
+{
+	struct sf_run_opts o;
+
 	memset(&o, 0, sizeof(o));
-	o.run_id = run_id;
-	o.interpreter = interp;
-	o.scheduled = fired;
-	o.manifest_dir = w->dir;
+	o.run_id = p->run_id;
+	o.interpreter = p->interpreter;
+	o.scheduled = p->fired;
+	o.manifest_dir = manifest_dir;
 	o.output = print_output;
 	o.interrupted = &sf_work_interrupted;
-	rc = sf_job_run(w->provider, job, &o, &res, err);
-	*outcome = res.outcome;
-	src = sf_storage_put_run(w->storage, job->name.s, run_id, res.record,
-	    strlen(res.record), err);
+	p->rc = sf_job_run(provider, p->job, &o, &p->res, &p->err);
+}
+
+int
+sf_cli_job_record(
+    struct sf_work *w, struct sf_pending_run *p, struct sf_err *err)
+{
+	const struct sf_job *job = p->job;
+	struct sf_rec_job *rj = rec_job(&w->rec, job->name.s);
+	const struct sf_run_result *res = &p->res;
+	int src;
+
+	src = res->record
+	          ? sf_storage_put_run(w->storage, job->name.s, p->run_id,
+	                res->record, strlen(res->record), err)
+	          : SF_OK;
 	set(&rj->running, NULL);
-	set(&rj->last_run, run_id);
-	set(&rj->last_outcome, sf_run_outcome_name(res.outcome));
-	if (fired)
-		rj->last_scheduled = fired;
-	rj->last_started = res.started;
-	rj->last_finished = res.finished;
-	if (res.outcome == SF_RUN_SUCCEEDED)
+	set(&rj->last_run, p->run_id);
+	set(&rj->last_outcome, sf_run_outcome_name(res->outcome));
+	if (p->fired)
+		rj->last_scheduled = p->fired;
+	rj->last_started = res->started;
+	rj->last_finished = res->finished;
+	if (res->outcome == SF_RUN_SUCCEEDED)
 		rj->runs_succeeded++;
 	else
 		rj->runs_failed++;
-	printf("%s: run %s %s in %.1fs (about $%.5f)\n", job->name.s, run_id,
-	    sf_run_outcome_name(res.outcome),
-	    (double)(res.finished - res.started) / 1000.0, res.cost);
-	sf_run_result_release(&res);
+	printf("%s: run %s %s in %.1fs (about $%.5f)\n", job->name.s, p->run_id,
+	    sf_run_outcome_name(res->outcome),
+	    (double)(res->finished - res->started) / 1000.0, res->cost);
+	fflush(stdout);
 	prune(w, job);
-	if (src == SF_OK) {
-		struct sf_err e2;
-
-		src = sf_work_save(w, &e2);
-		if (src && !rc)
-			*err = e2;
+	if (p->rc) {
+		*err = p->err;
+		return p->rc;
 	}
-	return rc ? rc : src;
+	return src;
+}
+
+void
+sf_cli_job_release(struct sf_pending_run *p)
+{
+	sf_run_result_release(&p->res);
+	free(p->interpreter);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+sf_cli_job_missed(struct sf_work *w, const struct sf_job *job, int64_t fired,
+    struct sf_err *err)
+{
+	struct sf_rec_job *rj = rec_job(&w->rec, job->name.s);
+
+	/* Recorded so that it is not tried again, and visible. */
+	rj->last_scheduled = fired;
+	set(&rj->last_outcome, "missed");
+	printf(
+	    "%s: missed the run for its last fire time (starting_deadline)\n",
+	    job->name.s);
+	return sf_work_save(w, err);
+}
+
+int
+sf_cli_run_job(struct sf_work *w, const struct sf_job *job, int64_t fired,
+    enum sf_run_outcome *outcome, struct sf_err *err)
+{
+	struct sf_pending_run p;
+	struct sf_err e2;
+	int rc;
+
+	if ((rc = sf_cli_job_prepare(w, &p, job, fired, err)) ||
+	    (rc = sf_work_save(w, err))) {
+		sf_cli_job_release(&p);
+		return rc;
+	}
+	sf_cli_job_execute(w->provider, w->dir, &p);
+	*outcome = p.res.outcome;
+	rc = sf_cli_job_record(w, &p, err);
+	if (sf_work_save(w, &e2) && !rc) {
+		*err = e2;
+		rc = e2.code;
+	}
+	sf_cli_job_release(&p);
+	return rc;
 }

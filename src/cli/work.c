@@ -122,20 +122,16 @@ sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
 	return SF_EXIT_OK;
 }
 
-struct local_env {
-	const struct sf_local_endpoint *ep;
-};
-
 static const char *
 local_getenv(const char *name, void *ud)
 {
-	const struct local_env *l = ud;
+	const struct sf_local_endpoint *ep = ud;
 
 	/* The embedded control plane's own keys, and nothing else. */
 	if (!strcmp(name, "AWS_ACCESS_KEY_ID"))
-		return l->ep->access_key_id;
+		return ep->access_key_id;
 	if (!strcmp(name, "AWS_SECRET_ACCESS_KEY"))
-		return l->ep->secret_access_key;
+		return ep->secret_access_key;
 	if (!strcmp(name, "AWS_EC2_METADATA_DISABLED"))
 		return "true";
 	return NULL;
@@ -145,43 +141,47 @@ int
 sf_work_connect(struct sf_work *w)
 {
 	const struct sf_provider_config *pc = &w->cfg->provider;
-	struct sf_agentcore_opts o;
-	struct sf_creds_env env;
-	static struct local_env lenv;
+	struct sf_agentcore_opts *o = &w->aopts;
 	struct sf_err err;
 
-	memset(&o, 0, sizeof(o));
-	memset(&env, 0, sizeof(env));
-	o.rate_limits = pc->rate_limits;
-	o.rate_create_delete = (double)pc->rate_create_delete.v;
-	o.rate_other = (double)pc->rate_other.v;
-	o.log = sf_cli_debug ? sf_cli_debug_log : NULL;
-	o.interrupted = &sf_work_interrupted;
+	memset(o, 0, sizeof(*o));
+	memset(&w->aenv, 0, sizeof(w->aenv));
+	o->rate_limits = pc->rate_limits;
+	o->rate_create_delete = (double)pc->rate_create_delete.v;
+	o->rate_other = (double)pc->rate_other.v;
+	o->log = sf_cli_debug ? sf_cli_debug_log : NULL;
+	o->interrupted = &sf_work_interrupted;
 	if (pc->target == SF_TARGET_LOCAL) {
 		if (sf_local_ensure(w->state_dir, &w->ep, &err))
 			return sf_cli_report(&err);
-		lenv.ep = &w->ep;
-		env.getenv = local_getenv;
-		env.getenv_ud = &lenv;
-		o.env = &env;
-		o.region = w->ep.region;
-		o.endpoint = w->ep.url;
+		w->aenv.getenv = local_getenv;
+		w->aenv.getenv_ud = &w->ep;
+		o->env = &w->aenv;
+		o->region = w->ep.region;
+		o->endpoint = w->ep.url;
 		w->target = sf_xasprintf("local (the embedded control plane at "
 		                         "%s%s)",
 		    w->ep.url, w->ep.started ? ", just started" : "");
 	} else {
-		o.region = pc->region.s;
-		o.endpoint = pc->endpoint.s;
-		o.profile = pc->profile.s;
+		o->region = pc->region.s;
+		o->endpoint = pc->endpoint.s;
+		o->profile = pc->profile.s;
 	}
-	if (sf_agentcore_new(&o, &w->provider, &err))
+	if (sf_agentcore_new(o, &w->provider, &err))
 		return sf_cli_report(&err);
 	if (pc->target == SF_TARGET_AWS)
 		w->target = sf_xasprintf("aws (region %s%s%s)",
-		    o.region ? o.region : "from the environment",
+		    o->region ? o->region : "from the environment",
 		    pc->profile.s ? ", profile " : "",
 		    pc->profile.s ? pc->profile.s : "");
 	return SF_EXIT_OK;
+}
+
+int
+sf_work_new_provider(
+    struct sf_work *w, struct sf_provider **out, struct sf_err *err)
+{
+	return sf_agentcore_new(&w->aopts, out, err);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "local/local.h"
+#include "provider/aws/agentcore.h"
 #include "manifest/manifest.h"
 #include "plan/plan.h"
 #include "provider/provider.h"
@@ -33,6 +34,9 @@ struct sf_work {
 	struct sf_local_endpoint ep; /* target local */
 	char *target;                /* "local (http://127.0.0.1:PORT)" */
 	struct sf_live live;
+	/* How the provider was made, to make more (one per job thread). */
+	struct sf_agentcore_opts aopts;
+	struct sf_creds_env aenv;
 };
 
 /* Load the manifests of dir (reporting diagnostics); SF_EXIT_ERROR on
@@ -50,6 +54,9 @@ int sf_work_state(
 /* Reach the target: start or reuse the embedded control plane, or set up
  * the AWS client. */
 int sf_work_connect(struct sf_work *w);
+/* Another provider like w->provider, for a thread of its own. */
+int sf_work_new_provider(
+    struct sf_work *w, struct sf_provider **out, struct sf_err *err);
 /* Read the live interpreters (a few List pages). */
 int sf_work_refresh(struct sf_work *w);
 /* Count the sessions on what plan would delete or replace. */

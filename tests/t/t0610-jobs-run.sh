@@ -77,6 +77,35 @@ expect_output '... retried once' stdout 'failed in'
 check '... two attempts recorded' \
 	test "$(json_get "$(ls "$ST"/runs/picky/*.json | tail -1)" '.attempts | length')" = 2
 
+# Due jobs run side by side, each in its own session; a whole-run
+# timeout ends a run (and its session) whatever it is doing.
+cat >>cfg/main.yaml <<'EOF'
+  par_a:
+    interpreter: box
+    schedule: "@hourly"
+    steps: [{ command: sleep 1 }]
+  par_b:
+    interpreter: box
+    schedule: "@hourly"
+    steps: [{ command: sleep 1 }]
+  slow:
+    interpreter: aws.codeinterpreter.v1
+    timeout: 2s
+    steps: [{ command: sleep 30 }, { command: echo never }]
+EOF
+expect_success 'apply runs the new due jobs' sandform apply --auto-approve cfg
+expect_output '... par_a' stdout 'par_a: run [^ ]+ succeeded'
+expect_output '... par_b' stdout 'par_b: run [^ ]+ succeeded'
+a=$(ls "$ST"/runs/par_a/*.json) b=$(ls "$ST"/runs/par_b/*.json)
+check 'they ran at the same time (each started before the other ended)' \
+	test "$(json_get "$a" .started)" "<" "$(json_get "$b" .finished)" -a \
+	"$(json_get "$b" .started)" "<" "$(json_get "$a" .finished)"
+expect_failure 'run slow: a 2 s timeout' sandform run slow cfg
+check 'slow timed out' \
+	test "$(json_get "$(ls "$ST"/runs/slow/*.json)" .outcome)" = timed_out
+check '... and its last step never ran' \
+	test "$(json_get "$(ls "$ST"/runs/slow/*.json)" '.attempts[0].steps | length')" = 1
+
 expect_success 'local status' sandform local status --state "$ST" --json
 check 'no session is left running' test "$(json_get "$OUT" .sessionsActive)" = 0
 check 'every session was started and stopped' \

@@ -66,13 +66,16 @@ sleep 0.5
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 check 'its session is left READY' test "$(ready_sessions)" = 1
+expect_failure 'concurrency forbid: no second run while one is on record' \
+	sandform run long cfg
+expect_output '... says which run' stderr 'is recorded as in progress \(concurrency: forbid\)'
+expect_output '... after taking over the dead lock' stderr 'no longer running'
 expect_success 'sessions list shows it' sandform sessions cfg
 expect_output '... owned by the run the state recorded' stdout 'job long run '
 expect_success 'sessions gc --dry-run' sandform sessions gc --dry-run cfg
 expect_output '... would stop it' stdout 'would stop'
 check '... but does not' test "$(ready_sessions)" = 1
 expect_success 'sessions gc' sandform sessions gc cfg
-expect_output '... takes over the dead lock' stderr 'no longer running'
 expect_output '... stops the orphan' stdout 'stopping'
 expect_output '... records the run' stdout 'recorded as interrupted'
 expect_output '... and says what it saves' stdout '^Stopped 1 session; that saves up to \$'
