@@ -134,7 +134,8 @@ job_worker(void *arg)
 			continue;
 		}
 		jitter(q->runs[i].job);
-		sf_cli_job_execute(me->provider, q->w->dir, &q->runs[i]);
+		sf_cli_job_execute(
+		    me->provider, q->w->cfg, q->w->dir, &q->runs[i]);
 	}
 	return NULL;
 }
@@ -202,7 +203,8 @@ run_jobs(struct sf_work *w, const struct sf_full_plan *fp, size_t *ok,
 	}
 	if (!nw) /* no thread: this one does the work */
 		for (i = 0; i < n; i++)
-			sf_cli_job_execute(w->provider, w->dir, &runs[i]);
+			sf_cli_job_execute(
+			    w->provider, w->cfg, w->dir, &runs[i]);
 	for (i = 0; i < nw; i++) {
 		pthread_join(workers[i].th, NULL);
 		workers[i].provider->ops->free(workers[i].provider);

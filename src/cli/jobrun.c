@@ -148,12 +148,16 @@ sf_cli_job_prepare(struct sf_work *w, struct sf_pending_run *p,
 }
 
 void
-sf_cli_job_execute(struct sf_provider *provider, const char *manifest_dir,
-    struct sf_pending_run *p)
+sf_cli_job_execute(struct sf_provider *provider, const struct sf_config *cfg,
+    const char *manifest_dir, struct sf_pending_run *p)
 {
 	struct sf_run_opts o;
 
 	memset(&o, 0, sizeof(o));
+	o.rates.vcpu_hour = cfg->pricing.vcpu_hour;
+	o.rates.gb_hour = cfg->pricing.gb_hour;
+	o.rates.vcpus = cfg->pricing.vcpus;
+	o.rates.memory_gb = cfg->pricing.memory_gb;
 	o.run_id = p->run_id;
 	o.interpreter = p->interpreter;
 	o.scheduled = p->fired;
@@ -235,7 +239,7 @@ sf_cli_run_job(struct sf_work *w, const struct sf_job *job, int64_t fired,
 		sf_cli_job_release(&p);
 		return rc;
 	}
-	sf_cli_job_execute(w->provider, w->dir, &p);
+	sf_cli_job_execute(w->provider, w->cfg, w->dir, &p);
 	*outcome = p.res.outcome;
 	rc = sf_cli_job_record(w, &p, err);
 	if (sf_work_save(w, &e2) && !rc) {

@@ -23,7 +23,8 @@ struct sf_pending_run {
 
 int sf_cli_job_prepare(struct sf_work *w, struct sf_pending_run *p,
     const struct sf_job *job, int64_t fired, struct sf_err *err);
-void sf_cli_job_execute(struct sf_provider *provider, const char *manifest_dir,
+void sf_cli_job_execute(struct sf_provider *provider,
+    const struct sf_config *cfg, const char *manifest_dir,
     struct sf_pending_run *p);
 int sf_cli_job_record(
     struct sf_work *w, struct sf_pending_run *p, struct sf_err *err);

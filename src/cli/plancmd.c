@@ -224,7 +224,10 @@ sf_full_plan_print(
 	struct sf_rates rates;
 	size_t i, k;
 
-	sf_rates_default(&rates);
+	rates.vcpu_hour = w->cfg->pricing.vcpu_hour;
+	rates.gb_hour = w->cfg->pricing.gb_hour;
+	rates.vcpus = w->cfg->pricing.vcpus;
+	rates.memory_gb = w->cfg->pricing.memory_gb;
 	sf_plan_print_text(f, &p->plan, color);
 	if (!p->njobs)
 		return;
@@ -232,8 +235,17 @@ sf_full_plan_print(
 	for (i = 0; i < p->njobs; i++) {
 		const struct sf_job_plan *jp = &p->jobs[i];
 		const struct sf_job *j = jp->job;
-		int64_t budget =
-		    j->timeout.v ? j->timeout.v : j->session_timeout.v;
+		const struct sf_rec_job *r =
+		    sf_recorded_job((struct sf_recorded *)&w->rec, j->name.s);
+		/* The last run's duration when there is one; else the most
+		 * a run may take. */
+		int64_t last = r && r->last_finished > r->last_started
+		                   ? r->last_finished - r->last_started
+		                   : 0;
+		int64_t budget = last ? last
+		                      : (j->timeout.v ? j->timeout.v
+		                                      : j->session_timeout.v) *
+		                            1000;
 
 		fprintf(f, "  %s %s: %s\n",
 		    jp->due.verdict == SF_DUE_YES
@@ -250,16 +262,20 @@ sf_full_plan_print(
 			}
 			fputc('\n', f);
 		}
-		if (jp->runs_per_month)
+		if (jp->runs_per_month) {
+			double month = (double)jp->runs_per_month *
+			               sf_session_cost(&rates, budget);
+
 			fprintf(f,
-			    "      %zu runs a month, at most $%.2f a month "
-			    "(estimate: %llds a run at 2 vCPU and 8 GB)\n",
-			    jp->runs_per_month,
-			    (double)jp->runs_per_month *
-			        sf_session_cost(&rates, budget * 1000),
-			    (long long)budget);
+			    "      %zu runs a month, about $%.*f a month "
+			    "(estimate: %.1fs a run, %s, at %g vCPU and %g "
+			    "GB)\n",
+			    jp->runs_per_month, month < 1 ? 4 : 2, month,
+			    (double)budget / 1000.0,
+			    last ? "as the last run took" : "its time limit",
+			    rates.vcpus, rates.memory_gb);
+		}
 	}
-	(void)w;
 	fprintf(
 	    f, "\n%zu job run%s will start.\n", p->due, p->due == 1 ? "" : "s");
 }

@@ -379,7 +379,7 @@ sf_job_run(struct sf_provider *p, const struct sf_job *job,
 	json_t *rec, *attempts = json_array();
 	int tries = 1 + (job->retries.set ? (int)job->retries.v : 0), n;
 	enum sf_run_outcome outcome = SF_RUN_FAILED;
-	char *text;
+	char *text, *assumptions;
 
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
@@ -414,6 +414,11 @@ sf_job_run(struct sf_provider *p, const struct sf_job *job,
 		outcome = SF_RUN_INTERRUPTED;
 	res->outcome = outcome;
 	res->finished = wall(&r);
+	assumptions = sf_xasprintf(
+	    "an estimate: each session holds %g vCPU and %g GB for its whole "
+	    "duration, at $%g per vCPU-hour and $%g per GB-hour, billed per "
+	    "second with a 1 s minimum",
+	    rates.vcpus, rates.memory_gb, rates.vcpu_hour, rates.gb_hour);
 	rec = json_pack(
 	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:s, s:o, s:{s:f, s:s}}",
 	    "job", job->name.s, "run", o->run_id, "outcome",
@@ -422,10 +427,8 @@ sf_job_run(struct sf_provider *p, const struct sf_job *job,
 	    time_json(res->finished), "duration_ms",
 	    (json_int_t)(res->finished - res->started), "interpreter",
 	    o->interpreter, "attempts", attempts, "cost", "estimate_usd",
-	    res->cost, "assumptions",
-	    "an estimate: each session holds 2 vCPU and 8 GB for its whole "
-	    "duration, at $0.0895 per vCPU-hour and $0.00945 per GB-hour, "
-	    "billed per second with a 1 s minimum");
+	    res->cost, "assumptions", assumptions);
+	free(assumptions);
 	text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(rec);
 	if (!text)

@@ -20,11 +20,13 @@
 #define TOP_KEYS(X, p) \
 	X(p, version)  \
 	X(p, provider) \
-	X(p, policy) X(p, variables) X(p, interpreters) X(p, jobs)
-#define POLICY_KEYS(X, p)                                                     \
-	X(p, allowed_networks)                                                \
-	X(p, role_arn_patterns) X(p, max_session_timeout) X(p, required_tags) \
-	    X(p, max_runs_per_day)
+	X(p, policy) X(p, pricing) X(p, variables) X(p, interpreters) X(p, jobs)
+#define PRICING_KEYS(X, p) \
+	X(p, vcpu_hour) X(p, gb_hour) X(p, vcpus) X(p, memory_gb)
+#define POLICY_KEYS(X, p)       \
+	X(p, allowed_networks)  \
+	X(p, role_arn_patterns) \
+	X(p, max_session_timeout) X(p, required_tags) X(p, max_runs_per_day)
 #define PROVIDER_KEYS(X, p) \
 	X(p, target) X(p, region) X(p, profile) X(p, endpoint) X(p, rate_limits)
 #define INTERPRETER_KEYS(X, p)   \
@@ -61,6 +63,8 @@
 
 DEFINE_KEYS(TOP, TOP_KEYS);
 DEFINE_KEYS(POL, POLICY_KEYS);
+DEFINE_KEYS(PRICE, PRICING_KEYS);
+_Static_assert(TOP__N <= 8, "file_tree.top holds the top-level keys");
 DEFINE_KEYS(PROV, PROVIDER_KEYS);
 DEFINE_KEYS(INT, INTERPRETER_KEYS);
 DEFINE_KEYS(VPC, VPC_KEYS);
@@ -248,6 +252,53 @@ convert_policy(struct cv *cv, struct node *n, struct gathered *g)
 		read_int(cv, v, "policy.max_runs_per_day", 1, 1440 * 60,
 		    &pol->max_runs_per_day);
 	cv->literal = false;
+}
+
+/* A positive number: a plain int or float scalar, or interpolated. */
+static bool
+read_number(struct cv *cv, const struct node *n, const char *path, double max,
+    double *out)
+{
+	struct sf_lstr s;
+	char *end;
+	double v;
+
+	if (n->kind != NODE_SCALAR) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "%s must be a number", path);
+		return false;
+	}
+	if (!read_str(cv, n, path, true, true, &s))
+		return false;
+	v = strtod(s.s, &end);
+	if (!*s.s || *end || !(v > 0) || v > max) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "%s must be a number above 0 and at most %g, not \"%s\"",
+		    path, max, s.s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static void
+convert_pricing(struct cv *cv, struct node *n)
+{
+	struct sf_pricing *pr = &cv->c->pricing;
+	struct node *k[PRICE__N], *v;
+
+	if (!expect_map(cv, n, "pricing"))
+		return;
+	check_keys(cv, n, "pricing", KEYS(PRICE), k);
+	pr->pos = n->pos;
+	if ((v = k[PRICE_vcpu_hour]))
+		read_number(cv, v, "pricing.vcpu_hour", 1000, &pr->vcpu_hour);
+	if ((v = k[PRICE_gb_hour]))
+		read_number(cv, v, "pricing.gb_hour", 1000, &pr->gb_hour);
+	if ((v = k[PRICE_vcpus]))
+		read_number(cv, v, "pricing.vcpus", 1024, &pr->vcpus);
+	if ((v = k[PRICE_memory_gb]))
+		read_number(cv, v, "pricing.memory_gb", 65536, &pr->memory_gb);
 }
 
 /* The most fire times in any 24 hours of a reference week. */
@@ -1253,6 +1304,11 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 	memset(&g, 0, sizeof(g));
 	cv.c = c;
 	cv.d = diags;
+	/* AgentCore's published prices and a session's size. */
+	c->pricing.vcpu_hour = 0.0895;
+	c->pricing.gb_hour = 0.00945;
+	c->pricing.vcpus = 2;
+	c->pricing.memory_gb = 8;
 	/* AgentCore's published quotas, for when no provider: says more. */
 	c->provider.rate_create_delete.v = 5;
 	c->provider.rate_other.v = 30;
@@ -1317,6 +1373,8 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 			convert_provider(&cv, v, &g);
 		if ((v = k[TOP_policy]))
 			convert_policy(&cv, v, &g);
+		if ((v = k[TOP_pricing]))
+			convert_pricing(&cv, v);
 		if ((v = k[TOP_interpreters]) && !is_null(v) &&
 		    expect_map(&cv, v, "interpreters")) {
 			check_keys(&cv, v, "interpreters", NULL, 0, NULL);

@@ -154,6 +154,15 @@ struct sf_policy {
 	struct sf_lint max_runs_per_day;
 };
 
+/* What sessions cost, for the estimates (pricing:). */
+struct sf_pricing {
+	double vcpu_hour; /* dollars per vCPU-hour; 0.0895 */
+	double gb_hour;   /* dollars per GB-hour; 0.00945 */
+	double vcpus;     /* a session's vCPUs; 2 */
+	double memory_gb; /* a session's memory; 8 */
+	struct sf_pos pos;
+};
+
 struct sf_variable {
 	struct sf_lstr name;
 	struct sf_lstr value;
@@ -174,6 +183,7 @@ struct sf_config {
 	size_t nsources, sources_alloc;
 	struct sf_provider_config provider;
 	struct sf_policy policy;
+	struct sf_pricing pricing;
 	struct sf_variable *variables; /* sorted by name */
 	size_t nvariables;
 	struct sf_interpreter *interpreters; /* sorted by name */
