@@ -23,7 +23,7 @@ struct sf_planfile {
 	size_t ntargets;
 	struct sf_manifest_file *files; /* name, data, len: owned */
 	size_t nfiles;
-	json_t *vars; /* name -> hash */
+	json_t *vars;    /* name -> hash */
 	json_t *plan;    /* the JSON plan, for show --json */
 	char *plan_text; /* the plan as `plan` printed it, for show */
 	char *target;
