@@ -863,8 +863,13 @@ kill_sandbox(struct sf_backend_session *s)
 	}
 	sf_sandbox_cg_destroy(&s->cg);
 	close_fd(&s->pidfd);
-	close_fd(&s->sock);
 	close_fd(&s->errfd);
+	/*
+	 * Not closed before the session is freed: an invoke may be writing
+	 * to it, and must not find the number reused by another file.
+	 */
+	if (s->sock >= 0)
+		shutdown(s->sock, SHUT_RDWR);
 	if (s->work_dir)
 		sf_sandbox_rmtree(s->work_dir);
 }
@@ -1323,8 +1328,19 @@ sbx_invoke(struct sf_backend_session *s, const char *tool, json_t *arguments,
 	free(line);
 
 	pthread_mutex_lock(&s->mu);
-	while (rc == 0 && !c->done)
-		pthread_cond_wait(&s->cv, &s->mu);
+	if (rc == 0) {
+		while (!c->done)
+			pthread_cond_wait(&s->cv, &s->mu);
+	} else {
+		/* the agent is gone: give the thread a moment to say why */
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 2;
+		while (!c->done &&
+		       pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
+			;
+	}
 	if (c->reply)
 		rc = take_reply(tool, c->reply, result, err);
 	else

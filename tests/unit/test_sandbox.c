@@ -1122,7 +1122,7 @@ test_concurrent_calls_and_stop(void **state)
 		pthread_create(&t[i], NULL, race, &r);
 	while (__atomic_load_n(&r.started, __ATOMIC_SEQ_CST) < 4)
 		sleep_ms(5);
-	sleep_ms(300);
+	sleep_ms(1000); /* they are sent: they run for 30 s */
 	f->be.ops->stop(r.s);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
