@@ -381,7 +381,8 @@ sf_git_read_manifests(struct sf_git_repo *r, const char *ref,
 		    "files directly inside it)",
 		    *subdir ? subdir : "the top directory");
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_file);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_file);
 	return SF_OK;
 }
 
@@ -402,7 +403,8 @@ sf_git_read_dir(const char *dir, struct sf_git_files *out, struct sf_err *err)
 		if (sf_manifest_is_manifest_name(de->d_name))
 			add_file(out, &alloc, de->d_name);
 	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), cmp_file);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_file);
 	for (i = 0; i < out->n; i++) {
 		struct sf_git_file *f = &out->v[i];
 		char *path = sf_fs_join(dir, f->name);

@@ -167,8 +167,8 @@ redact_leaves_alone(void **state)
 		"password = get_password()",
 		"token = os.environ['TOKEN']",
 		"password=$DB_PASSWORD",
-		"arn:aws:secretsmanager:us-west-2:123456789012:secret:ca-"
-		"AbCdEf",
+		("arn:aws:secretsmanager:us-west-2:123456789012:secret:"
+		 "ca-AbCdEf"),
 		"max_tokens=100",
 		"XAKIAIOSFODNN7EXAMPLE",
 		"AKIAIOSFODNN7EXAMPLEX",
