@@ -26,6 +26,9 @@ sf_md_text(struct sf_buf *b, const char *s)
 		case '\n':
 			sf_buf_addch(b, ' ');
 			break;
+		case '@':
+			sf_buf_adds(b, "&#64;");
+			break;
 		case '\\':
 		case '`':
 		case '*':
@@ -64,6 +67,32 @@ html(struct sf_buf *b, const char *s, size_t len)
 			break;
 		case '\n':
 			sf_buf_adds(b, "<br>");
+			break;
+		/* Text between HTML tags is still Markdown: emphasis, links
+		 * and mentions must not start inside a value. */
+		case '*':
+			sf_buf_adds(b, "&#42;");
+			break;
+		case '_':
+			sf_buf_adds(b, "&#95;");
+			break;
+		case '`':
+			sf_buf_adds(b, "&#96;");
+			break;
+		case '[':
+			sf_buf_adds(b, "&#91;");
+			break;
+		case ']':
+			sf_buf_adds(b, "&#93;");
+			break;
+		case '\\':
+			sf_buf_adds(b, "&#92;");
+			break;
+		case '~':
+			sf_buf_adds(b, "&#126;");
+			break;
+		case '@':
+			sf_buf_adds(b, "&#64;");
 			break;
 		default:
 			sf_buf_addch(b, s[i]);

@@ -654,8 +654,13 @@ md_pieces(void **state)
 
 	(void)state;
 	sf_md_code(&b, "a|b<c>&d\nAKIAIOSFODNN7EXAMPLE", &red);
-	assert_string_equal(
-	    b.buf, "<code>a&#124;b&lt;c&gt;&amp;d<br>[REDACTED]</code>");
+	assert_string_equal(b.buf, "<code>a&#124;b&lt;c&gt;&amp;d<br>&#91;"
+	                           "REDACTED&#93;</code>");
+	sf_buf_reset(&b);
+	sf_md_code(&b, "\"*/15 * * * *\" a_b `x` @team", &red);
+	assert_string_equal(b.buf,
+	    "<code>\"&#42;/15 &#42; &#42; &#42; "
+	    "&#42;\" a&#95;b &#96;x&#96; &#64;team</code>");
 	assert_int_equal(red, 1);
 	sf_buf_reset(&b);
 	sf_md_fence(&b, "diff", "+x ``` y\n", &red);
