@@ -80,11 +80,11 @@ expect_output '... and force-unlock' stdout '^  force-unlock +Remove'
 
 # Usage mistakes
 expect_failure 'state without a subcommand' sandform state
-expect_output '... says what it needs' stderr 'list, show or rm'
+expect_output '... says what it needs' stderr 'list, show, rm or import'
 expect_failure 'an unknown subcommand' sandform state lst
 expect_output '... gets a did-you-mean' stderr 'did you mean "list"'
-expect_failure 'state import is not there yet' sandform state import a b
-expect_output '... and says so' stderr 'state import is not available yet'
+expect_failure 'state import needs manifests that declare it' sandform state import a b
+expect_output '... and says so' stderr 'no manifests here'
 expect_failure 'state show without a name' sandform state show
 expect_output '... asks for one' stderr 'needs the NAME of an interpreter'
 expect_failure 'state list takes one directory' sandform state list a b
