@@ -1201,6 +1201,37 @@ test_disk_quota(void **state)
 	f->be.ops->stop(s);
 }
 
+/* Forced versions: work, or fail saying why; never half-made. */
+static void
+test_cgroup_modes(void **state)
+{
+	static const enum sf_sandbox_cgroups modes[] = { SF_SANDBOX_CGROUPS_V1,
+		SF_SANDBOX_CGROUPS_V2 };
+
+	(void)state;
+	for (size_t i = 0; i < SF_ARRAY_LEN(modes); i++) {
+		struct sf_sandbox_config cfg;
+		struct sf_backend be;
+		struct sf_err err;
+		int rc;
+
+		sf_sandbox_config_init(&cfg);
+		cfg.cgroups = modes[i];
+		rc = sf_sandbox_backend_new(&cfg, &be, &err);
+		if (rc == 0) {
+			print_message(
+			    "v%zu: %s\n", i + 1, be.ops->describe(be.ctx));
+			assert_non_null(strstr(be.ops->describe(be.ctx),
+			    i ? "cgroup v2" : "cgroup v1"));
+			be.ops->free(be.ctx);
+		} else {
+			print_message("v%zu: %s\n", i + 1, err.msg);
+			assert_int_equal(rc, SF_ERROR);
+			assert_non_null(strstr(err.msg, "no writable cgroup"));
+		}
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static int
@@ -1244,6 +1275,7 @@ main(void)
 		T(test_concurrent_calls_and_stop),
 		T(test_cpu_limit),
 		T(test_disk_quota),
+		cmocka_unit_test(test_cgroup_modes),
 	};
 	const struct CMUnitTest rlimit_tests[] = {
 		T(test_describe),
