@@ -367,6 +367,11 @@ cmd_diff(int argc, char **argv)
 		sf_diag_print_text(
 		    stderr, &head.diags, head.cfg, sf_cli_color(stderr));
 
+	/* Both sides are priced with head's pricing: what it costs now. */
+	dopts.rates.vcpu_hour = head.cfg->pricing.vcpu_hour;
+	dopts.rates.gb_hour = head.cfg->pricing.gb_hour;
+	dopts.rates.vcpus = head.cfg->pricing.vcpus;
+	dopts.rates.memory_gb = head.cfg->pricing.memory_gb;
 	sf_diff_build(base.cfg, head.cfg, &dopts, &diff);
 	command = full_command(base_ref, head_ref, dir);
 	memset(&r, 0, sizeof(r));

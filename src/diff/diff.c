@@ -203,6 +203,8 @@ note(struct sf_diff *d, struct sf_diff_change *c, enum sf_risk r,
 	d->nnotes++;
 	if (r == SF_RISK_NETWORK)
 		d->widened = true;
+	if (r == SF_RISK_POLICY)
+		d->relaxed = true;
 }
 
 /* ---- interpreters ---- */
@@ -821,6 +823,142 @@ diff_provider(struct sf_diff *d, const struct sf_config *base,
 		    "interpreters and billed sessions there");
 }
 
+static char *
+real_value(double v)
+{
+	return sf_xasprintf("%g", v);
+}
+
+static void
+diff_pricing(struct sf_diff *d, const struct sf_config *base,
+    const struct sf_config *head)
+{
+	const struct sf_pricing *b = &base->pricing, *h = &head->pricing;
+	struct sf_diff_change *c =
+	    new_change(d, SF_DIFF_PRICING, SF_DIFF_UPDATE, "pricing");
+	bool any = false;
+
+	any |= cmp_attr(c, "vcpu_hour", real_value(b->vcpu_hour),
+	    real_value(h->vcpu_hour), false);
+	any |= cmp_attr(c, "gb_hour", real_value(b->gb_hour),
+	    real_value(h->gb_hour), false);
+	any |= cmp_attr(
+	    c, "vcpus", real_value(b->vcpus), real_value(h->vcpus), false);
+	any |= cmp_attr(c, "memory_gb", real_value(b->memory_gb),
+	    real_value(h->memory_gb), false);
+	if (!any)
+		drop_last(d);
+}
+
+static char *
+networks_value(const struct sf_policy *p)
+{
+	struct sf_buf b = SF_BUF_INIT;
+	static const enum sf_network order[] = { SF_NET_PUBLIC, SF_NET_SANDBOX,
+		SF_NET_VPC };
+	size_t i;
+	bool first = true;
+
+	if (!p->networks_set)
+		return NULL;
+	sf_buf_addch(&b, '[');
+	for (i = 0; i < SF_ARRAY_LEN(order); i++) {
+		if (!p->allowed_networks[order[i]])
+			continue;
+		sf_buf_adds(&b, first ? "" : ", ");
+		jstr(&b, sf_network_name(order[i]));
+		first = false;
+	}
+	sf_buf_addch(&b, ']');
+	return sf_buf_detach(&b, NULL);
+}
+
+static char *
+lint_value(const struct sf_lint *l)
+{
+	return l->set ? int_value(l->v) : NULL;
+}
+
+static bool
+lstrs_has(const struct sf_lstrs *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].s, s))
+			return true;
+	return false;
+}
+
+/* A limit relaxed: it was set, and now it is not or it is higher. */
+static bool
+limit_relaxed(const struct sf_lint *b, const struct sf_lint *h)
+{
+	return b->set && (!h->set || h->v > b->v);
+}
+
+static void
+diff_policy(struct sf_diff *d, const struct sf_config *base,
+    const struct sf_config *head)
+{
+	const struct sf_policy *b = &base->policy, *h = &head->policy;
+	struct sf_diff_change *c =
+	    new_change(d, SF_DIFF_POLICY, SF_DIFF_UPDATE, "policy");
+	struct sf_buf why = SF_BUF_INIT;
+	bool any = false;
+	size_t i;
+
+	any |= cmp_attr(
+	    c, "allowed_networks", networks_value(b), networks_value(h), false);
+	any |= cmp_attr(c, "role_arn_patterns", set_value(&b->role_patterns),
+	    set_value(&h->role_patterns), false);
+	any |= cmp_attr(c, "max_session_timeout",
+	    lint_value(&b->max_session_timeout),
+	    lint_value(&h->max_session_timeout), false);
+	any |= cmp_attr(c, "required_tags", set_value(&b->required_tags),
+	    set_value(&h->required_tags), false);
+	any |= cmp_attr(c, "max_runs_per_day", lint_value(&b->max_runs_per_day),
+	    lint_value(&h->max_runs_per_day), false);
+	if (!any) {
+		drop_last(d);
+		return;
+	}
+	if (b->networks_set) {
+		bool wider_set = !h->networks_set;
+
+		for (i = 0; i < 3; i++)
+			wider_set |= h->networks_set &&
+			             h->allowed_networks[i] &&
+			             !b->allowed_networks[i];
+		if (wider_set)
+			sf_buf_adds(&why, ", allowed_networks");
+	}
+	if (b->role_patterns.n) {
+		bool more = !h->role_patterns.n;
+
+		for (i = 0; i < h->role_patterns.n; i++)
+			more |= !lstrs_has(
+			    &b->role_patterns, h->role_patterns.v[i].s);
+		if (more)
+			sf_buf_adds(&why, ", role_arn_patterns");
+	}
+	if (limit_relaxed(&b->max_session_timeout, &h->max_session_timeout))
+		sf_buf_adds(&why, ", max_session_timeout");
+	for (i = 0; i < b->required_tags.n; i++)
+		if (!lstrs_has(&h->required_tags, b->required_tags.v[i].s)) {
+			sf_buf_adds(&why, ", required_tags");
+			break;
+		}
+	if (limit_relaxed(&b->max_runs_per_day, &h->max_runs_per_day))
+		sf_buf_adds(&why, ", max_runs_per_day");
+	if (why.len)
+		note(d, c, SF_RISK_POLICY,
+		    "policy guards relaxed (%s): this change allows more than "
+		    "its base did",
+		    why.buf + 2);
+	sf_buf_release(&why);
+}
+
 /* ---- the whole ---- */
 
 void
@@ -834,6 +972,8 @@ sf_diff_build(const struct sf_config *base, const struct sf_config *head,
 	memset(&x, 0, sizeof(x));
 	x.o = opts;
 	diff_provider(out, base, head);
+	diff_pricing(out, base, head);
+	diff_policy(out, base, head);
 	for (i = j = 0; i < base->ninterpreters || j < head->ninterpreters;) {
 		const struct sf_interpreter *b =
 		    i < base->ninterpreters ? &base->interpreters[i] : NULL;
@@ -922,7 +1062,14 @@ sf_diff_is_destructive(const struct sf_diff *d)
 		if (k != SF_DIFF_VARIABLE &&
 		    (d->counts[k].remove || d->counts[k].replace))
 			return true;
-	return d->widened;
+	return d->widened || d->relaxed;
+}
+
+bool
+sf_diff_kind_single(enum sf_diff_kind k)
+{
+	return k == SF_DIFF_PROVIDER || k == SF_DIFF_PRICING ||
+	       k == SF_DIFF_POLICY;
 }
 
 const char *
@@ -931,6 +1078,10 @@ sf_diff_kind_name(enum sf_diff_kind k)
 	switch (k) {
 	case SF_DIFF_PROVIDER:
 		return "provider";
+	case SF_DIFF_PRICING:
+		return "pricing";
+	case SF_DIFF_POLICY:
+		return "policy";
 	case SF_DIFF_INTERPRETER:
 		return "interpreter";
 	case SF_DIFF_JOB:
@@ -976,6 +1127,8 @@ sf_risk_name(enum sf_risk r)
 		return "runs_more_often";
 	case SF_RISK_IN_USE:
 		return "replaced_in_use";
+	case SF_RISK_POLICY:
+		return "policy_relaxed";
 	case SF_RISK_TARGET:
 		break;
 	}

@@ -18,7 +18,9 @@
 #include "model/model.h"
 
 enum sf_diff_kind {
-	SF_DIFF_PROVIDER,
+	SF_DIFF_PROVIDER, /* provider:, pricing: and policy: are one each */
+	SF_DIFF_PRICING,
+	SF_DIFF_POLICY,
 	SF_DIFF_INTERPRETER,
 	SF_DIFF_JOB,
 	SF_DIFF_VARIABLE,
@@ -43,6 +45,7 @@ enum sf_risk {
 	SF_RISK_FREQUENCY, /* a job runs more often */
 	SF_RISK_IN_USE,    /* an interpreter replaced while jobs use it */
 	SF_RISK_TARGET,    /* the provider now targets AWS */
+	SF_RISK_POLICY,    /* a policy guard relaxed or removed */
 };
 
 struct sf_diff_note {
@@ -99,21 +102,24 @@ struct sf_diff {
 	struct sf_diff_counts counts[SF_DIFF_NKINDS];
 	size_t nnotes;
 	bool widened; /* any SF_RISK_NETWORK */
+	bool relaxed; /* any SF_RISK_POLICY */
 };
 
 struct sf_diff_opts {
-	int64_t now; /* ms: for next fire times and runs per month */
-	struct sf_rates rates;
+	int64_t now;           /* ms: for next fire times and runs per month */
+	struct sf_rates rates; /* both sides are priced alike (head's) */
 };
 
 void sf_diff_build(const struct sf_config *base, const struct sf_config *head,
     const struct sf_diff_opts *opts, struct sf_diff *out);
 void sf_diff_release(struct sf_diff *d);
 bool sf_diff_has_changes(const struct sf_diff *d);
-/* Whether a reviewer must be warned: a delete, a replace, or exposure
- * widened. */
+/* Whether a reviewer must be warned: a delete, a replace, exposure
+ * widened or a policy guard relaxed. */
 bool sf_diff_is_destructive(const struct sf_diff *d);
 
+/* provider, pricing and policy: one of each, named by their kind. */
+bool sf_diff_kind_single(enum sf_diff_kind k);
 const char *sf_diff_kind_name(enum sf_diff_kind k);     /* "interpreter" */
 const char *sf_diff_action_name(enum sf_diff_action a); /* "replace" */
 const char *sf_risk_name(enum sf_risk r);               /* "network_widened" */

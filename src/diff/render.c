@@ -4,7 +4,22 @@
 void
 sf_diff_money(char *out, size_t n, double v)
 {
-	snprintf(out, n, "%s$%.2f", v < -0.005 ? "-" : "", v < 0 ? -v : v);
+	char digits[64], grouped[96];
+	const char *dot;
+	size_t len, i, j = 0, whole;
+
+	/* $1,234.56: cents, and thousands grouped as people read them. */
+	snprintf(digits, sizeof(digits), "%.2f", v < 0 ? -v : v);
+	dot = strchr(digits, '.');
+	whole = dot ? (size_t)(dot - digits) : strlen(digits);
+	len = strlen(digits);
+	for (i = 0; i < len && j + 2 < sizeof(grouped); i++) {
+		if (i > 0 && i < whole && (whole - i) % 3 == 0)
+			grouped[j++] = ',';
+		grouped[j++] = digits[i];
+	}
+	grouped[j] = '\0';
+	snprintf(out, n, "%s$%s", v <= -0.005 ? "-" : "", grouped);
 }
 
 void
@@ -27,6 +42,10 @@ sf_diff_plural(enum sf_diff_kind k)
 	switch (k) {
 	case SF_DIFF_PROVIDER:
 		return "provider";
+	case SF_DIFF_PRICING:
+		return "pricing";
+	case SF_DIFF_POLICY:
+		return "policy";
 	case SF_DIFF_INTERPRETER:
 		return "interpreters";
 	case SF_DIFF_JOB:
@@ -87,6 +106,10 @@ sf_diff_summary_line(char *out, size_t n, const struct sf_diff *d)
 		    v->update, v->remove);
 	if (d->counts[SF_DIFF_PROVIDER].update)
 		sf_buf_adds(&b, "; the provider changes");
+	if (d->counts[SF_DIFF_PRICING].update)
+		sf_buf_adds(&b, "; the pricing changes");
+	if (d->counts[SF_DIFF_POLICY].update)
+		sf_buf_adds(&b, "; the policy changes");
 	sf_buf_addf(
 	    &b, "; %zu risk note%s.", d->nnotes, d->nnotes == 1 ? "" : "s");
 	snprintf(out, n, "%s", b.buf);

@@ -266,9 +266,12 @@ sf_diff_render_json(
 	counts(&w, "jobs", &d->counts[SF_DIFF_JOB]);
 	counts(&w, "variables", &d->counts[SF_DIFF_VARIABLE]);
 	boolean(&w, "provider_changed", d->counts[SF_DIFF_PROVIDER].update > 0);
+	boolean(&w, "pricing_changed", d->counts[SF_DIFF_PRICING].update > 0);
+	boolean(&w, "policy_changed", d->counts[SF_DIFF_POLICY].update > 0);
 	num(&w, "risk_notes", (long long)d->nnotes);
 	boolean(&w, "destructive", sf_diff_is_destructive(d));
 	boolean(&w, "exposure_widened", d->widened);
+	boolean(&w, "policy_relaxed", d->relaxed);
 	close_(&w, '}');
 	open_(&w, "changes", '[');
 	for (i = 0; i < d->n; i++)

@@ -69,9 +69,11 @@ summary_table(struct sf_buf *b, const struct sf_diff *d)
 		count_cell(b, c->remove, true);
 		sf_buf_addch(b, '\n');
 	}
-	if (d->counts[SF_DIFF_PROVIDER].update)
-		sf_buf_adds(b, "| provider | &ndash; | **1** | &ndash; | "
-		               "&ndash; |\n");
+	for (k = SF_DIFF_PROVIDER; k <= SF_DIFF_POLICY; k++)
+		if (d->counts[k].update)
+			sf_buf_addf(b,
+			    "| %s | &ndash; | **1** | &ndash; | &ndash; |\n",
+			    sf_diff_kind_name((enum sf_diff_kind)k));
 }
 
 static void
@@ -79,7 +81,7 @@ banner(struct sf_buf *b, const struct sf_diff *d)
 {
 	const struct sf_diff_counts *i = &d->counts[SF_DIFF_INTERPRETER],
 	                            *j = &d->counts[SF_DIFF_JOB];
-	char *parts[4];
+	char *parts[5];
 	size_t n = 0, k;
 
 	if (!sf_diff_is_destructive(d))
@@ -97,6 +99,8 @@ banner(struct sf_buf *b, const struct sf_diff *d)
 		    "removes %zu job%s", j->remove, j->remove == 1 ? "" : "s");
 	if (d->widened)
 		parts[n++] = sf_xstrdup("widens network exposure");
+	if (d->relaxed)
+		parts[n++] = sf_xstrdup("relaxes the policy guards");
 	sf_buf_adds(b, "\n> [!WARNING]\n> This change ");
 	for (k = 0; k < n; k++) {
 		if (k)
@@ -121,9 +125,9 @@ risk_list(struct sf_buf *b, const struct sf_diff *d, size_t *red)
 		for (k = 0; k < c->nnotes; k++) {
 			if (shown++ >= TOP_NOTES)
 				continue;
-			sf_buf_addf(b, "- %s ", sf_diff_kind_name(c->kind));
-			if (c->kind != SF_DIFF_PROVIDER) {
-				sf_buf_adds(b, "<code>");
+			sf_buf_addf(b, "- %s", sf_diff_kind_name(c->kind));
+			if (!sf_diff_kind_single(c->kind)) {
+				sf_buf_adds(b, " <code>");
 				sf_md_text(b, c->name);
 				sf_buf_adds(b, "</code>");
 			}
@@ -334,7 +338,7 @@ block(
 
 	sf_buf_addf(b, "<details><summary><code>%s</code> %s",
 	    symbol(c->action), sf_diff_kind_name(c->kind));
-	if (c->kind != SF_DIFF_PROVIDER) {
+	if (!sf_diff_kind_single(c->kind)) {
 		sf_buf_adds(b, " <b>");
 		sf_md_text(b, c->name);
 		sf_buf_adds(b, "</b>");
@@ -409,8 +413,7 @@ sf_diff_render_markdown(
 		const struct sf_diff_change *c = &d->v[i];
 
 		block(&blk, c, &red, &costs);
-		sf_md_add(&doc, sf_diff_kind_name(c->kind),
-		    c->kind == SF_DIFF_PROVIDER ? "provider" : c->name, &blk);
+		sf_md_add(&doc, sf_diff_kind_name(c->kind), c->name, &blk);
 	}
 	sf_diff_summary_line(line, sizeof(line), d);
 	sf_buf_adds(&doc.foot, "\n");

@@ -197,11 +197,11 @@ change(struct sf_buf *b, const struct sf_diff_change *c, const struct style *s,
 	size_t i;
 
 	sf_buf_addf(b, "\n  %s# %s%s%s %s\n", s->bold, sf_diff_plural(c->kind),
-	    c->kind == SF_DIFF_PROVIDER ? "" : ".",
-	    c->kind == SF_DIFF_PROVIDER ? "" : c->name, sf_diff_headline(c));
+	    sf_diff_kind_single(c->kind) ? "" : ".",
+	    sf_diff_kind_single(c->kind) ? "" : c->name, sf_diff_headline(c));
 	sf_buf_addf(b, "%s%s%s %s", color_of(s, c->action), symbol(c->action),
 	    s->off, sf_diff_kind_name(c->kind));
-	if (c->kind != SF_DIFF_PROVIDER)
+	if (!sf_diff_kind_single(c->kind))
 		sf_buf_addf(b, " \"%s\"", c->name);
 	sf_buf_adds(b, " {\n");
 	attrs(b, c, s, red);

@@ -16,6 +16,7 @@
 #include "diff/diff.h"
 #include "diff/md.h"
 #include "diff/redact.h"
+#include "diff/render.h"
 #include "diff/textdiff.h"
 #include "git/git.h"
 #include "manifest/manifest.h"
@@ -532,6 +533,71 @@ diff_variables_provider(void **state)
 	pair_release(&p);
 }
 
+static void
+diff_policy_pricing(void **state)
+{
+	struct pair p;
+	const struct sf_diff_change *c;
+
+	(void)state;
+	diff_of(&p,
+	    "version: 1\npolicy:\n  allowed_networks: [SANDBOX]\n"
+	    "  max_session_timeout: 900\n  required_tags: [team, owner]\n",
+	    "version: 1\npolicy:\n  allowed_networks: [SANDBOX, PUBLIC]\n"
+	    "  max_session_timeout: 600\n  required_tags: [team, owner]\n"
+	    "pricing: { vcpus: 4 }\n");
+	c = find(&p.d, SF_DIFF_POLICY, "policy");
+	assert_non_null(c);
+	assert_string_equal(
+	    attr(c, "allowed_networks")->before, "[\"SANDBOX\"]");
+	assert_string_equal(
+	    attr(c, "allowed_networks")->after, "[\"PUBLIC\", \"SANDBOX\"]");
+	/* A lower limit tightens: only the networks are named. */
+	assert_true(has_risk(c, SF_RISK_POLICY, "relaxed (allowed_networks)"));
+	assert_true(p.d.relaxed);
+	assert_true(sf_diff_is_destructive(&p.d));
+	c = find(&p.d, SF_DIFF_PRICING, "pricing");
+	assert_string_equal(attr(c, "vcpus")->after, "4");
+	assert_true(sf_diff_kind_single(SF_DIFF_POLICY));
+	assert_false(sf_diff_kind_single(SF_DIFF_JOB));
+	pair_release(&p);
+
+	/* Guards added or tightened are a change, not a risk. */
+	diff_of(&p, "version: 1\n",
+	    "version: 1\npolicy: { max_runs_per_day: 10, required_tags: [a] "
+	    "}\n");
+	c = find(&p.d, SF_DIFF_POLICY, "policy");
+	assert_non_null(c);
+	assert_int_equal(c->nnotes, 0);
+	assert_false(sf_diff_is_destructive(&p.d));
+	pair_release(&p);
+	diff_of(&p, "version: 1\npolicy: { max_runs_per_day: 10 }\n",
+	    "version: 1\n");
+	assert_true(has_risk(find(&p.d, SF_DIFF_POLICY, "policy"),
+	    SF_RISK_POLICY, "(max_runs_per_day)"));
+	pair_release(&p);
+}
+
+static void
+money(void **state)
+{
+	char m[32];
+
+	(void)state;
+	sf_diff_money(m, sizeof(m), 0);
+	assert_string_equal(m, "$0.00");
+	sf_diff_money(m, sizeof(m), 1.005);
+	assert_true(!strcmp(m, "$1.00") || !strcmp(m, "$1.01"));
+	sf_diff_money(m, sizeof(m), 999.999);
+	assert_string_equal(m, "$1,000.00");
+	sf_diff_money(m, sizeof(m), 1234567.891);
+	assert_string_equal(m, "$1,234,567.89");
+	sf_diff_money(m, sizeof(m), -1190.594);
+	assert_string_equal(m, "-$1,190.59");
+	sf_diff_money(m, sizeof(m), -0.001);
+	assert_string_equal(m, "$0.00");
+}
+
 /* ---- renderings ---- */
 
 static struct sf_diff_render
@@ -922,6 +988,8 @@ main(void)
 		cmocka_unit_test(diff_nothing),
 		cmocka_unit_test(diff_jobs),
 		cmocka_unit_test(diff_variables_provider),
+		cmocka_unit_test(diff_policy_pricing),
+		cmocka_unit_test(money),
 		cmocka_unit_test(render_json_shape),
 		cmocka_unit_test(render_markdown_limit),
 		cmocka_unit_test(md_pieces),
