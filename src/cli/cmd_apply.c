@@ -22,6 +22,8 @@ const char sf_apply_usage[] =
     "  --auto-approve        do not ask\n"
     "  --parallelism N       calls in flight at once (default 10)\n"
     "  --no-jobs             change interpreters only; run no job\n"
+    "  --ready-timeout D     wait this long for an interpreter to be READY\n"
+    "                        or gone (default 30m, as Terraform's provider)\n"
     "  --destroy             destroy everything the state manages\n"
     "  --target NAME         only this interpreter or job (repeatable)\n"
     "  --var NAME=VALUE      set a declared variable (repeatable)\n"
@@ -309,6 +311,9 @@ apply_main(const char *cmd, int argc, char **argv, bool destroy)
 		fp.due = 0;
 	if (!sf_full_plan_has_changes(&fp)) {
 		rc = SF_EXIT_OK;
+		/* Nothing to do, but what the refresh learnt is kept. */
+		if (w.refreshed_state && sf_work_save(&w, &err))
+			rc = sf_cli_report(&err);
 		goto out;
 	}
 	if (!from_file && !a.auto_approve) {
@@ -328,6 +333,7 @@ apply_main(const char *cmd, int argc, char **argv, bool destroy)
 	printf("\n");
 	memset(&ao, 0, sizeof(ao));
 	ao.parallelism = a.parallelism;
+	ao.ready_timeout_ms = a.ready_timeout_ms; /* 0: 30 minutes */
 	ao.lineage = w.rec.lineage;
 	ao.save = save;
 	ao.save_ud = &w;

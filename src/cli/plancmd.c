@@ -37,6 +37,7 @@ sf_plan_args_parse(
 		{ "auto-approve", no_argument, NULL, 'y' },
 		{ "parallelism", required_argument, NULL, 'p' },
 		{ "no-jobs", no_argument, NULL, 'n' },
+		{ "ready-timeout", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool is_plan = !strcmp(cmd, "plan");
@@ -105,6 +106,16 @@ sf_plan_args_parse(
 			bad = is_plan ? "--parallelism" : NULL;
 			break;
 		}
+		case 'R':
+			if (sf_cli_parse_duration(
+			        optarg, &a->ready_timeout_ms) ||
+			    a->ready_timeout_ms <= 0)
+				return sf_cli_usage_error(cmd,
+				    "--ready-timeout takes a duration such as "
+				    "30m, not \"%s\"",
+				    optarg);
+			bad = is_plan ? "--ready-timeout" : NULL;
+			break;
 		case 'n':
 			a->no_jobs = true;
 			bad = is_plan ? "--no-jobs" : NULL;

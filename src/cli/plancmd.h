@@ -16,6 +16,7 @@ struct sf_plan_args {
 	size_t ntargets, atargets;
 	bool json, detailed, destroy, no_refresh, auto_approve, no_jobs;
 	int64_t lock_timeout_ms;
+	int64_t ready_timeout_ms; /* apply: wait for READY this long */
 	size_t parallelism;
 };
 

@@ -233,6 +233,19 @@ sf_work_refresh(struct sf_work *w)
 	}
 	free(calls);
 	sf_live_sort(&w->live);
+	/* Refresh what the state knows of its own interpreters' status. */
+	for (i = 0; i < w->rec.ninterpreters; i++) {
+		struct sf_rec_interpreter *r = &w->rec.interpreters[i];
+		const struct sf_live_interpreter *x =
+		    sf_live_interpreter(&w->live, r->name);
+
+		if (!x || !r->id || strcmp(x->id, r->id) ||
+		    (r->status && !strcmp(r->status, x->status)))
+			continue;
+		free(r->status);
+		r->status = sf_xstrdup(x->status);
+		w->refreshed_state = true;
+	}
 	return SF_EXIT_OK;
 }
 

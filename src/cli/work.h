@@ -29,7 +29,8 @@ struct sf_work {
 	struct sf_recorded rec;
 	struct sf_storage_ver ver;
 	bool locked;
-	bool fresh_state; /* no state file yet */
+	bool fresh_state;     /* no state file yet */
+	bool refreshed_state; /* the refresh updated what the state says */
 	struct sf_provider *provider;
 	struct sf_local_endpoint ep; /* target local */
 	char *target;                /* "local (http://127.0.0.1:PORT)" */

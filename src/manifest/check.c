@@ -262,9 +262,19 @@ sf_pattern_describe(enum sf_pattern p)
 char *
 sf_path_join(const char *path, const char *key)
 {
+	size_t a, b;
+	char *out;
+
 	if (!path || !*path)
 		return sf_xstrdup(key);
-	return sf_xasprintf("%s.%s", path, key);
+	/* Called for every key of every entry: no printf here. */
+	a = strlen(path);
+	b = strlen(key);
+	out = sf_xmalloc(a + b + 2);
+	memcpy(out, path, a);
+	out[a] = '.';
+	memcpy(out + a + 1, key, b + 1);
+	return out;
 }
 
 enum plain_type { PT_STR, PT_NULL, PT_BOOL, PT_INT, PT_FLOAT };
