@@ -1,11 +1,13 @@
 /* sandform diff: what a pull request changes, from the git object database. */
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "diff/diff.h"
 #include "git/git.h"
 #include "manifest/manifest.h"
+#include "util/fs.h"
 
 const char sf_diff_usage[] =
     "Usage: sandform diff --base REF [--head REF] [DIR]\n"
@@ -311,6 +313,14 @@ cmd_diff(int argc, char **argv)
 		return sf_cli_usage_error("diff",
 		    "--base REF is required: the revision to compare from, "
 		    "such as main");
+	}
+
+	if (access(dir, F_OK) == 0 && !sf_fs_is_dir(dir)) {
+		free(vars);
+		return sf_cli_usage_error("diff",
+		    "%s is a file: diff compares the configuration in a "
+		    "directory",
+		    dir);
 	}
 
 	memset(&base, 0, sizeof(base));

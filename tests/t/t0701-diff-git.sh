@@ -81,6 +81,8 @@ expect_failure 'a missing head' sandform diff --base main --head nosuch conf
 expect_output '... says which side' stderr '^sandform: error: --head nosuch: no such ref$'
 expect_failure 'a directory that is not at the base' sandform diff --base main elsewhere
 expect_output '... says so' stderr '^sandform: error: --base main: no manifests in elsewhere at that commit'
+expect_failure 'a file for DIR' sandform diff --base main conf/main.yaml
+expect_output '... is refused' stderr 'conf/main.yaml is a file: diff compares the configuration in a directory'
 expect_failure 'outside a repository' sandform diff --base main /
 expect_output '... says so' stderr 'not in a git repository'
 (cd / && "$SANDFORM" diff --base main "$TRASH/repo/conf" >"$OUT" 2>"$ERR")
