@@ -53,6 +53,9 @@ show_state(const char *dir, const char *state, bool json)
 		printf("  last written from commit %s (%s)%s\n", r.git_commit,
 		    r.git_branch ? r.git_branch : "detached",
 		    r.git_dirty ? ", with uncommitted changes" : "");
+	if (r.manifest_hash)
+		printf("  manifests %s, by sandform %s\n", r.manifest_hash,
+		    r.sandform_version ? r.sandform_version : "?");
 	for (i = 0; i < r.ninterpreters; i++) {
 		const struct sf_rec_interpreter *x = &r.interpreters[i];
 

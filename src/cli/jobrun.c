@@ -176,10 +176,25 @@ sf_cli_job_record(
 	const struct sf_run_result *res = &p->res;
 	int src;
 
-	src = res->record
-	          ? sf_storage_put_run(w->storage, job->name.s, p->run_id,
-	                res->record, strlen(res->record), err)
-	          : SF_OK;
+	if (res->record) {
+		/* Where the configuration came from, in the record too. */
+		json_t *rec = json_loads(res->record, 0, NULL);
+		char *prov = sf_work_provenance_json(w), *text = NULL;
+
+		if (rec) {
+			json_object_set_new(
+			    rec, "provenance", json_loads(prov, 0, NULL));
+			text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
+			json_decref(rec);
+		}
+		free(prov);
+		src = sf_storage_put_run(w->storage, job->name.s, p->run_id,
+		    text ? text : res->record,
+		    strlen(text ? text : res->record), err);
+		free(text);
+	} else {
+		src = SF_OK;
+	}
 	set(&rj->running, NULL);
 	set(&rj->last_run, p->run_id);
 	set(&rj->last_outcome, sf_run_outcome_name(res->outcome));

@@ -4,6 +4,7 @@
 #include "cli/statecmd.h"
 #include "cli/work.h"
 #include "provider/aws/agentcore.h"
+#include "version.h"
 
 volatile sig_atomic_t sf_work_interrupted;
 
@@ -24,6 +25,61 @@ sf_work_catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
+ * Where the configuration came from: the git commit, branch and dirt of
+ * its working tree, and a hash of the manifests (of the saved plan's when
+ * applying one).
+ */
+static void
+provenance(
+    struct sf_work *w, const struct sf_manifest_file *files, size_t nfiles)
+{
+	struct sf_err err;
+
+	memset(&w->prov, 0, sizeof(w->prov));
+	w->in_git = sf_git_provenance(w->dir, &w->prov, &err) == SF_OK;
+	if (files) {
+		struct sf_git_files gf;
+		size_t i;
+
+		gf.n = nfiles;
+		gf.commit[0] = '\0';
+		gf.v = sf_xcalloc(nfiles + 1, sizeof(*gf.v));
+		for (i = 0; i < nfiles; i++) {
+			const char *slash = strrchr(files[i].name, '/');
+
+			gf.v[i].name =
+			    (char *)(slash ? slash + 1 : files[i].name);
+			gf.v[i].data = (char *)files[i].data;
+			gf.v[i].len = files[i].len;
+		}
+		sf_git_manifest_hash(&gf, w->prov.manifest_hash);
+		free(gf.v);
+	} else if (!w->in_git) {
+		struct sf_git_files gf;
+
+		if (sf_git_read_dir(w->dir, &gf, &err) == SF_OK) {
+			sf_git_manifest_hash(&gf, w->prov.manifest_hash);
+			sf_git_files_release(&gf);
+		}
+	}
+}
+
+char *
+sf_work_provenance_json(const struct sf_work *w)
+{
+	if (!w->in_git)
+		return sf_xasprintf("{\"manifest_hash\": \"%s\", "
+		                    "\"sandform_version\": \"%s\"}",
+		    w->prov.manifest_hash, SF_VERSION);
+	return sf_xasprintf(
+	    "{\"git\": {\"commit\": \"%s\", \"branch\": "
+	    "\"%s\", \"dirty\": %s}, \"manifest_hash\": \"%s\", "
+	    "\"sandform_version\": \"%s\"}",
+	    w->prov.commit, w->prov.branch, w->prov.dirty ? "true" : "false",
+	    w->prov.manifest_hash, SF_VERSION);
 }
 
 int
@@ -56,6 +112,7 @@ sf_work_load_files(struct sf_work *w, const char *command, const char *dir,
 		    w->dir, w->diags.errors, w->diags.errors == 1 ? "" : "s");
 		return SF_EXIT_ERROR;
 	}
+	provenance(w, files, nfiles);
 	return SF_EXIT_OK;
 }
 
@@ -277,9 +334,21 @@ sf_work_count_sessions(struct sf_work *w, const struct sf_plan *plan)
 	free(calls);
 }
 
+static void
+set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src && *src ? sf_xstrdup(src) : NULL;
+}
+
 int
 sf_work_save(struct sf_work *w, struct sf_err *err)
 {
+	set_str(&w->rec.manifest_hash, w->prov.manifest_hash);
+	set_str(&w->rec.sandform_version, SF_VERSION);
+	set_str(&w->rec.git_commit, w->in_git ? w->prov.commit : NULL);
+	set_str(&w->rec.git_branch, w->in_git ? w->prov.branch : NULL);
+	w->rec.git_dirty = w->in_git && w->prov.dirty;
 	return sf_state_save(w->storage, &w->rec, &w->ver, err);
 }
 

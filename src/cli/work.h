@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include "git/git.h"
 #include "local/local.h"
 #include "provider/aws/agentcore.h"
 #include "manifest/manifest.h"
@@ -35,6 +36,9 @@ struct sf_work {
 	struct sf_local_endpoint ep; /* target local */
 	char *target;                /* "local (http://127.0.0.1:PORT)" */
 	struct sf_live live;
+	/* Where the configuration came from, written with every save. */
+	struct sf_git_provenance prov;
+	bool in_git;
 	/* How the provider was made, to make more (one per job thread). */
 	struct sf_agentcore_opts aopts;
 	struct sf_creds_env aenv;
@@ -62,7 +66,9 @@ int sf_work_new_provider(
 int sf_work_refresh(struct sf_work *w);
 /* Count the sessions on what plan would delete or replace. */
 void sf_work_count_sessions(struct sf_work *w, const struct sf_plan *plan);
-/* Save w->rec (the lock must be held). */
+/* The provenance as JSON text for a run record ({"commit": ...}). */
+char *sf_work_provenance_json(const struct sf_work *w);
+/* Save w->rec (the lock must be held), with the provenance. */
 int sf_work_save(struct sf_work *w, struct sf_err *err);
 void sf_work_release(struct sf_work *w);
 
