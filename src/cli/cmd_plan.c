@@ -14,6 +14,9 @@ const char sf_plan_usage[] =
     "Options:\n"
     "  --out FILE            save the plan, to apply exactly it later\n"
     "  --json                print the plan as JSON (schema/plan.schema.json)\n"
+    "  --format FORMAT       text (default), json, or markdown: a comment\n"
+    "                        for a pull request (under 64 KiB, secrets\n"
+    "                        redacted)\n"
     "  --detailed-exitcode   exit 0 without changes, 2 with changes, 1 on "
     "error\n"
     "  --destroy             plan to destroy everything the state manages\n"
@@ -46,6 +49,11 @@ cmd_plan(int argc, char **argv)
 
 		puts(s);
 		free(s);
+	} else if (a.markdown) {
+		char *s = sf_full_plan_markdown(&w, &fp);
+
+		fputs(s, stdout);
+		free(s);
 	} else {
 		printf("Target: %s\n\n",
 		    w.target ? w.target : "not asked (--refresh=false)");
@@ -58,7 +66,7 @@ cmd_plan(int argc, char **argv)
 			sf_cli_report(&err);
 			goto out;
 		}
-		if (!a.json)
+		if (!a.json && !a.markdown)
 			printf("\nSaved the plan to %s: `sandform apply %s` "
 			       "applies exactly it.\n",
 			    a.out, a.out);

@@ -6,6 +6,7 @@
 #include "cli/plancmd.h"
 #include "cli/planout.h"
 #include "cli/statecmd.h"
+#include "diff/md.h"
 
 int64_t
 sf_now_ms(void)
@@ -27,6 +28,7 @@ sf_plan_args_parse(
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "detailed-exitcode", no_argument, NULL, 'd' },
 		{ "destroy", no_argument, NULL, 'D' },
 		{ "target", required_argument, NULL, 't' },
@@ -58,6 +60,16 @@ sf_plan_args_parse(
 		case 'j':
 			a->json = true;
 			bad = is_plan ? NULL : "--json";
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				a->json = true;
+			else if (!strcmp(optarg, "markdown"))
+				a->markdown = true;
+			else if (strcmp(optarg, "text"))
+				return sf_cli_usage_error(cmd,
+				    "--format takes text, json or markdown");
+			bad = is_plan ? NULL : "--format";
 			break;
 		case 'd':
 			a->detailed = true;
@@ -321,6 +333,152 @@ sf_full_plan_json(const struct sf_work *w, const struct sf_full_plan *p)
 	if (!out)
 		sf_die("out of memory writing JSON");
 	return out;
+}
+
+static const char *
+action_word(enum sf_plan_action a)
+{
+	switch (a) {
+	case SF_PLAN_CREATE:
+		return "+ create";
+	case SF_PLAN_DELETE:
+		return "- destroy";
+	case SF_PLAN_REPLACE:
+		return "-/+ replace";
+	case SF_PLAN_UPDATE:
+		return "~ update in place";
+	case SF_PLAN_FORGET:
+		return ". forget";
+	case SF_PLAN_NOOP:
+		break;
+	}
+	return "state only";
+}
+
+/* A change that opens an interpreter to the internet. */
+static bool
+widens(const struct sf_plan_change *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nattrs; i++)
+		if (!strcmp(c->attrs[i].name, "network") && c->attrs[i].after &&
+		    !strcmp(c->attrs[i].after, "\"PUBLIC\""))
+			return true;
+	return false;
+}
+
+char *
+sf_full_plan_markdown(const struct sf_work *w, const struct sf_full_plan *p)
+{
+	const struct sf_plan *plan = &p->plan;
+	struct sf_md_doc doc;
+	struct sf_buf out = SF_BUF_INIT;
+	size_t i, k, red = 0, widened = 0;
+
+	sf_md_init(&doc);
+	sf_buf_adds(&doc.head, "### sandform plan\n\nTarget: ");
+	sf_md_text(&doc.head, w->target ? w->target : "not refreshed");
+	for (i = 0; i < plan->nchanges; i++)
+		widened += widens(&plan->changes[i]);
+	if (plan->counts.destroy || plan->counts.replace || widened) {
+		sf_buf_adds(&doc.head, "\n\n> [!WARNING]\n> ");
+		if (plan->counts.destroy || plan->counts.replace)
+			sf_buf_addf(&doc.head,
+			    "This plan destroys %zu and replaces %zu "
+			    "interpreter%s; their sessions end. ",
+			    plan->counts.destroy, plan->counts.replace,
+			    plan->counts.destroy + plan->counts.replace == 1
+			        ? ""
+			        : "s");
+		if (widened)
+			sf_buf_addf(&doc.head,
+			    "%zu interpreter%s will have network PUBLIC "
+			    "(the internet).",
+			    widened, widened == 1 ? "" : "s");
+	}
+	sf_buf_addf(&doc.head,
+	    "\n\n| add | change | replace | destroy | job runs |\n"
+	    "|---:|---:|---:|---:|---:|\n| %zu | %zu | %zu | %zu | %zu |\n",
+	    plan->counts.add, plan->counts.change, plan->counts.replace,
+	    plan->counts.destroy, p->due);
+	for (i = 0; i < plan->nchanges; i++) {
+		const struct sf_plan_change *c = &plan->changes[i];
+		struct sf_buf b = SF_BUF_INIT;
+
+		if (c->action == SF_PLAN_NOOP && !c->state_only)
+			continue;
+		sf_buf_addf(&b,
+		    "\n<details><summary><code>%s</code> "
+		    "interpreter <b>",
+		    action_word(c->action));
+		sf_md_text(&b, c->name);
+		sf_buf_adds(&b, "</b>");
+		if (c->active_sessions > 0 && (c->action == SF_PLAN_DELETE ||
+		                                  c->action == SF_PLAN_REPLACE))
+			sf_buf_addf(&b, " (%d active session%s)",
+			    c->active_sessions,
+			    c->active_sessions == 1 ? "" : "s");
+		sf_buf_adds(&b, "</summary>\n\n");
+		if (c->reason) {
+			sf_buf_adds(&b, "Because ");
+			sf_md_text(&b, c->reason);
+			sf_buf_adds(&b, ".\n\n");
+		}
+		if (c->nattrs)
+			sf_buf_adds(&b, "| attribute | before | after | |\n"
+			                "|---|---|---|---|\n");
+		for (k = 0; k < c->nattrs; k++) {
+			const struct sf_plan_attr *a = &c->attrs[k];
+
+			sf_buf_adds(&b, "| ");
+			sf_md_text(&b, a->name);
+			sf_buf_adds(&b, " | ");
+			if (a->before)
+				sf_md_code(&b, a->before, &red);
+			sf_buf_adds(&b, " | ");
+			if (a->after)
+				sf_md_code(&b, a->after, &red);
+			sf_buf_addf(&b, " | %s |\n",
+			    a->forces_replacement ? "forces replacement" : "");
+		}
+		sf_buf_adds(&b, "\n</details>\n");
+		sf_md_add(&doc, "interpreter", c->name, &b);
+		sf_buf_release(&b);
+	}
+	if (p->njobs) {
+		struct sf_buf b = SF_BUF_INIT;
+
+		sf_buf_adds(&b, "\n<details><summary>Jobs</summary>\n\n"
+		                "| job | now | next |\n|---|---|---|\n");
+		for (i = 0; i < p->njobs; i++) {
+			const struct sf_job_plan *jp = &p->jobs[i];
+			char t[64] = "";
+
+			if (jp->nnext)
+				sf_job_time(t, sizeof(t), jp->job, jp->next[0]);
+			sf_buf_adds(&b, "| ");
+			sf_md_text(&b, jp->job->name.s);
+			sf_buf_adds(&b, " | ");
+			sf_md_text(&b, jp->due.reason);
+			sf_buf_adds(&b, " | ");
+			sf_md_text(&b, t);
+			sf_buf_adds(&b, " |\n");
+		}
+		sf_buf_adds(&b, "\n</details>\n");
+		sf_md_add(&doc, "job table", "jobs", &b);
+		sf_buf_release(&b);
+	}
+	if (!sf_full_plan_has_changes(p))
+		sf_buf_adds(&doc.foot, "\nNo changes. The interpreters match "
+		                       "the configuration.\n");
+	if (red)
+		sf_buf_addf(&doc.foot,
+		    "\n%zu value%s that looked like secrets redacted.\n", red,
+		    red == 1 ? "" : "s");
+	sf_md_finish(&doc, 0, "run `sandform plan` to see it whole", &out);
+	sf_md_release(&doc);
+	return sf_buf_detach(&out, NULL);
 }
 
 char *

@@ -14,7 +14,8 @@ struct sf_plan_args {
 	size_t nvars, avars;
 	const char **targets;
 	size_t ntargets, atargets;
-	bool json, detailed, destroy, no_refresh, auto_approve, no_jobs;
+	bool json, markdown, detailed, destroy, no_refresh, auto_approve,
+	    no_jobs;
 	int64_t lock_timeout_ms;
 	int64_t ready_timeout_ms; /* apply: wait for READY this long */
 	size_t parallelism;
@@ -51,6 +52,10 @@ void sf_full_plan_print(
     FILE *f, const struct sf_work *w, const struct sf_full_plan *p, bool color);
 /* The JSON plan (schema/plan.schema.json), with job_runs. */
 char *sf_full_plan_json(const struct sf_work *w, const struct sf_full_plan *p);
+
+/* The plan as a pull-request comment (GitHub Markdown, under 64 KiB). */
+char *sf_full_plan_markdown(
+    const struct sf_work *w, const struct sf_full_plan *p);
 
 /* What is left of the live world for a saved plan to be checked against. */
 char *sf_live_fingerprint(const struct sf_work *w);

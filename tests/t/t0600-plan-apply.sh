@@ -74,6 +74,11 @@ expect_output '... counts' stdout '^Plan: 0 to add, 1 to change, 1 to replace, 0
 expect_success 'plan --json of a replace' sandform plan --json cfg
 check '... delete then create' test "$(json_get "$OUT" '.resource_changes[0].change.actions[1]')" = create
 check '... replace_paths' test "$(json_get "$OUT" '.resource_changes[0].change.replace_paths[0][0]')" = network
+expect_success 'plan --format markdown: a PR comment' sandform plan --format markdown cfg
+expect_output '... the summary table first' stdout '^\| 0 \| 1 \| 1 \| 0 \| 0 \|$'
+expect_output '... a warning for the replacement' stdout '^> \[!WARNING\]$'
+expect_output '... a block for alpha' stdout '^<details><summary><code>-/\+ replace</code> interpreter <b>alpha</b>'
+expect_output '... naming what forces it' stdout '^\| network \| <code>"PUBLIC"</code> \| <code>"SANDBOX"</code> \| forces replacement \|$'
 expect_success 'apply them' sandform apply --auto-approve cfg
 expect_output '... alpha destroyed first' stdout 'alpha: destroying'
 expect_output '... the tags set in place' stdout 'beta: updating tags \(1 set, 0 removed\)'
