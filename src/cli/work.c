@@ -138,6 +138,20 @@ sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
 	struct sf_err err;
 	int rc;
 
+	if (w->cfg->state.set && w->cfg->state.backend != SF_STATE_LOCAL) {
+		/* Refused rather than ignored: a team that asked for shared
+		 * state must not get a runner-local one without noticing. */
+		const struct sf_pos *p = &w->cfg->state.pos;
+
+		fprintf(stderr,
+		    "%s:%u:%u: error: state.backend %s is not available in "
+		    "this version of sandform yet; remove the state: block "
+		    "to keep the state in %s\n",
+		    p->file ? p->file : "manifest", p->line, p->col,
+		    w->cfg->state.backend == SF_STATE_GIT ? "git" : "s3",
+		    state_opt ? state_opt : "state/");
+		return SF_EXIT_ERROR;
+	}
 	w->state_dir = sf_cli_state_dir(w->dir, state_opt);
 	w->storage = sf_cli_state_open(w->state_dir);
 	if (lock_timeout_ms >= 0) {

@@ -20,7 +20,12 @@
 #define TOP_KEYS(X, p) \
 	X(p, version)  \
 	X(p, provider) \
-	X(p, policy) X(p, pricing) X(p, variables) X(p, interpreters) X(p, jobs)
+	X(p, policy)   \
+	X(p, pricing) X(p, state) X(p, variables) X(p, interpreters) X(p, jobs)
+#define STATE_KEYS(X, p) \
+	X(p, backend)    \
+	X(p, remote)     \
+	X(p, ref) X(p, bucket) X(p, key) X(p, region) X(p, endpoint)
 #define PRICING_KEYS(X, p) \
 	X(p, vcpu_hour) X(p, gb_hour) X(p, vcpus) X(p, memory_gb)
 #define POLICY_KEYS(X, p)       \
@@ -64,6 +69,7 @@
 DEFINE_KEYS(TOP, TOP_KEYS);
 DEFINE_KEYS(POL, POLICY_KEYS);
 DEFINE_KEYS(PRICE, PRICING_KEYS);
+DEFINE_KEYS(STB, STATE_KEYS);
 _Static_assert(TOP__N <= 8, "file_tree.top holds the top-level keys");
 DEFINE_KEYS(PROV, PROVIDER_KEYS);
 DEFINE_KEYS(INT, INTERPRETER_KEYS);
@@ -299,6 +305,58 @@ convert_pricing(struct cv *cv, struct node *n)
 		read_number(cv, v, "pricing.vcpus", 1024, &pr->vcpus);
 	if ((v = k[PRICE_memory_gb]))
 		read_number(cv, v, "pricing.memory_gb", 65536, &pr->memory_gb);
+}
+
+static const char *const backends[] = { "local", "git", "s3" };
+
+static void
+convert_state(struct cv *cv, struct node *n)
+{
+	struct sf_state_config *st = &cv->c->state;
+	struct node *k[STB__N], *v;
+	int e;
+
+	if (st->set) {
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
+		    "keep state: in one file of the configuration",
+		    "state is already set in %s at line %u", st->pos.file,
+		    st->pos.line);
+		return;
+	}
+	if (!expect_map(cv, n, "state"))
+		return;
+	check_keys(cv, n, "state", KEYS(STB), k);
+	st->set = true;
+	st->pos = n->pos;
+	if ((v = k[STB_backend]) &&
+	    read_enum(cv, v, "state.backend", VALUES(backends), &e, NULL))
+		st->backend = (enum sf_state_backend)e;
+#define STR(name)                \
+	if ((v = k[STB_##name])) \
+	read_str(cv, v, "state." #name, true, false, &st->name)
+	STR(remote);
+	STR(ref);
+	STR(bucket);
+	STR(key);
+	STR(region);
+	STR(endpoint);
+#undef STR
+	if (st->ref.s && strncmp(st->ref.s, "refs/", 5))
+		sf_diag_add(cv->d, SF_SEV_ERROR, &st->ref.pos, NULL,
+		    "state.ref must be a full ref name such as "
+		    "refs/sandform/state, not \"%s\"",
+		    st->ref.s);
+	if (st->backend == SF_STATE_S3 && !st->bucket.s)
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "state.backend s3 needs a bucket");
+	if (st->backend != SF_STATE_S3 &&
+	    (st->bucket.s || st->key.s || st->endpoint.s || st->region.s))
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "state: bucket, key, region and endpoint are for backend "
+		    "s3");
+	if (st->backend != SF_STATE_GIT && (st->remote.s || st->ref.s))
+		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos, NULL,
+		    "state: remote and ref are for backend git");
 }
 
 /* The most fire times in any 24 hours of a reference week. */
@@ -1375,6 +1433,8 @@ sf_convert(struct sf_config *c, struct file_tree *files, size_t nfiles,
 			convert_policy(&cv, v, &g);
 		if ((v = k[TOP_pricing]))
 			convert_pricing(&cv, v);
+		if ((v = k[TOP_state]))
+			convert_state(&cv, v);
 		if ((v = k[TOP_interpreters]) && !is_null(v) &&
 		    expect_map(&cv, v, "interpreters")) {
 			check_keys(&cv, v, "interpreters", NULL, 0, NULL);

@@ -154,6 +154,25 @@ struct sf_policy {
 	struct sf_lint max_runs_per_day;
 };
 
+/* Where the state lives (state:): beside the manifests, or shared. */
+enum sf_state_backend {
+	SF_STATE_LOCAL, /* a directory: DIR/state, or --state */
+	SF_STATE_GIT,   /* commits on a ref of a git repository */
+	SF_STATE_S3,    /* an object in an S3 bucket */
+};
+
+struct sf_state_config {
+	bool set;
+	struct sf_pos pos;
+	enum sf_state_backend backend;
+	struct sf_lstr remote;   /* git: a remote name or URL; default origin */
+	struct sf_lstr ref;      /* git: default refs/sandform/state */
+	struct sf_lstr bucket;   /* s3 */
+	struct sf_lstr key;      /* s3: default sandform.state.json */
+	struct sf_lstr region;   /* s3: default the provider's */
+	struct sf_lstr endpoint; /* s3: an S3-compatible endpoint URL */
+};
+
 /* What sessions cost, for the estimates (pricing:). */
 struct sf_pricing {
 	double vcpu_hour; /* dollars per vCPU-hour; 0.0895 */
@@ -184,6 +203,7 @@ struct sf_config {
 	struct sf_provider_config provider;
 	struct sf_policy policy;
 	struct sf_pricing pricing;
+	struct sf_state_config state;
 	struct sf_variable *variables; /* sorted by name */
 	size_t nvariables;
 	struct sf_interpreter *interpreters; /* sorted by name */
