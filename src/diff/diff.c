@@ -11,26 +11,7 @@
 static void
 jstr(struct sf_buf *b, const char *s)
 {
-	sf_buf_addch(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			sf_buf_addch(b, '\\');
-			sf_buf_addch(b, c);
-		} else if (c == '\n') {
-			sf_buf_adds(b, "\\n");
-		} else if (c == '\t') {
-			sf_buf_adds(b, "\\t");
-		} else if (c == '\r') {
-			sf_buf_adds(b, "\\r");
-		} else if (c < 0x20 || c == 0x7f) {
-			sf_buf_addf(b, "\\u%04x", c);
-		} else {
-			sf_buf_addch(b, c);
-		}
-	}
-	sf_buf_addch(b, '"');
+	sf_buf_add_json_str(b, s, strlen(s));
 }
 
 static char *

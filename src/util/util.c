@@ -251,6 +251,33 @@ sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap)
 }
 
 void
+sf_buf_add_json_str(struct sf_buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	sf_buf_addch(b, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			sf_buf_addch(b, '\\');
+			sf_buf_addch(b, c);
+		} else if (c == '\n') {
+			sf_buf_adds(b, "\\n");
+		} else if (c == '\t') {
+			sf_buf_adds(b, "\\t");
+		} else if (c == '\r') {
+			sf_buf_adds(b, "\\r");
+		} else if (c < 0x20 || c == 0x7f) {
+			sf_buf_addf(b, "\\u%04x", c);
+		} else {
+			sf_buf_addch(b, c);
+		}
+	}
+	sf_buf_addch(b, '"');
+}
+
+void
 sf_buf_addf(struct sf_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -100,6 +100,9 @@ void sf_buf_addf(struct sf_buf *b, const char *fmt, ...) SF_PRINTF(2, 3);
 void sf_buf_vaddf(struct sf_buf *b, const char *fmt, va_list ap)
     SF_PRINTF(2, 0);
 void sf_buf_setlen(struct sf_buf *b, size_t len);
+/* The len bytes at s as a JSON string, quotes included; control characters
+ * and DEL escaped, other bytes (UTF-8) as they are. */
+void sf_buf_add_json_str(struct sf_buf *b, const char *s, size_t len);
 char *sf_buf_detach(struct sf_buf *b, size_t *len);
 
 /* Strings. */
