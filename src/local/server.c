@@ -16,6 +16,7 @@
 #include "local/server_internal.h"
 #include "provider/aws/sigv4.h"
 #include "util/fs.h"
+#include "util/time.h"
 
 #define SIGNING_NAME "bedrock-agentcore"
 
@@ -650,13 +651,9 @@ sf_local_faults_parse(
 static void
 uuid4(struct sf_local_server *s, char out[37])
 {
-	uint64_t a = sf_local_random(s), b = sf_local_random(s);
+	uint64_t r[2] = { sf_local_random(s), sf_local_random(s) };
 
-	a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-	b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-	snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
-	    (unsigned)((a >> 16) & 0xffff), (unsigned)(a & 0xffff),
-	    (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
+	sf_uuid4_from(out, (const unsigned char *)r);
 }
 
 static void
