@@ -46,7 +46,8 @@ expect_output '... and says so' stderr 'too many arguments'
 expect_success 'version succeeds' sandform version
 expect_output 'version names sandform and a version number' stdout \
 	'^sandform [0-9]+\.[0-9]+\.[0-9]+'
-expect_output 'version names the libraries' stdout '^libyaml .*, jansson '
+expect_output 'version names the libraries' stdout \
+	'^libyaml [0-9.]+, jansson [0-9.]+, libcurl [0-9.]+, OpenSSL [0-9.]+, libgit2 [0-9.]+$'
 cp "$OUT" "$TRASH/version"
 expect_success '--version succeeds' sandform --version
 check '--version prints the same as version' cmp -s "$OUT" "$TRASH/version"
@@ -56,10 +57,10 @@ check 'version --json is valid JSON' json_valid "$OUT"
 check 'version --json has the version' \
 	test "$(json_get "$OUT" .version)" = \
 	"$(sed -n 's/^sandform \([^ ]*\).*/\1/p' "$TRASH/version")"
-check 'version --json has the libyaml version' \
-	grep -Eq '^[0-9]+\.' <(json_get "$OUT" .libraries.libyaml)
-check 'version --json has the jansson version' \
-	grep -Eq '^[0-9]+\.' <(json_get "$OUT" .libraries.jansson)
+for lib in libyaml jansson libcurl openssl libgit2; do
+	check "version --json has the $lib version" \
+		grep -Eq '^[0-9]+\.' <(json_get "$OUT" .libraries.$lib)
+done
 expect_failure 'version refuses other arguments' sandform version --yaml
 expect_output '... naming the argument' stderr 'unexpected argument "--yaml"'
 

@@ -504,3 +504,9 @@ sf_http_perform(struct sf_http *h, struct sf_http_xfer *x, struct sf_err *err)
 		return sf_error(err, SF_EREMOTE, x->url, "%s", x->error);
 	return SF_OK;
 }
+
+const char *
+sf_http_curl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}

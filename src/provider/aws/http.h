@@ -125,5 +125,7 @@ bool sf_http_header_is_secret(const char *name);
 void sf_http_uri_encode(struct sf_buf *out, const char *s);
 /* Parse an HTTP-date (RFC 7231, IMF-fixdate); -1 when unparsable. */
 int64_t sf_http_parse_date(const char *s);
+/* The libcurl the client runs with: "7.88.1". */
+const char *sf_http_curl_version(void);
 
 #endif

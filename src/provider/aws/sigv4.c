@@ -1687,3 +1687,9 @@ out:
 	sf_buf_release(&m);
 	return r;
 }
+
+const char *
+sf_sigv4_crypto_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION_STRING);
+}

@@ -289,4 +289,7 @@ int sf_sigv4_time_format(
 /* The inverse, strict: SF_EINVALID unless s is exactly that form. */
 int sf_sigv4_time_parse(time_t *out, const char *s, struct sf_err *err);
 
+/* The OpenSSL the signer runs with: "3.0.17". */
+const char *sf_sigv4_crypto_version(void);
+
 #endif
