@@ -380,6 +380,7 @@ list_dir(const char *dir, char names[][64], size_t *n, size_t max)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	size_t len;
 
 	if (!d)
 		fail_msg("%s: cannot open", dir);
@@ -388,8 +389,9 @@ list_dir(const char *dir, char names[][64], size_t *n, size_t max)
 		if (de->d_name[0] == '.')
 			continue;
 		assert_true(*n < max);
-		assert_true(strlen(de->d_name) < 64);
-		snprintf(names[(*n)++], 64, "%s", de->d_name);
+		len = strlen(de->d_name);
+		assert_true(len < 64);
+		memcpy(names[(*n)++], de->d_name, len + 1);
 	}
 	closedir(d);
 	qsort(names, *n, 64, name_cmp);
