@@ -34,6 +34,15 @@ const char sf_state_usage[] =
     "          exists in the control plane but not in the state; without\n"
     "          ID it is found by its name. Takes the state's lock.\n"
     "\n"
+    "  sandform state pull [DIR] [--state STATEDIR]\n"
+    "          print the state file as it is stored\n"
+    "  sandform state push FILE [DIR] [--state STATEDIR] [--force]\n"
+    "                    [--lock-timeout DURATION]\n"
+    "          replace the stored state with FILE (a state `state pull`\n"
+    "          printed), under the lock. Refused when FILE is of another\n"
+    "          lineage or older than the stored state, unless --force.\n"
+    "          Together they move a state between backends.\n"
+    "\n"
     "Exit status: 0 on success, 1 on an error (a corrupt or newer state\n"
     "file, an unknown name, a lock held by another command).\n";
 
@@ -80,6 +89,7 @@ sf_cli_state_args(const char *usage_cmd, int argc, char **argv, unsigned flags,
 		{ "state", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "lock-timeout", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -96,6 +106,11 @@ sf_cli_state_args(const char *usage_cmd, int argc, char **argv, unsigned flags,
 			if (!(flags & SF_STATE_ARG_JSON))
 				goto unknown;
 			a->json = true;
+			break;
+		case 'f':
+			if (!(flags & SF_STATE_ARG_FORCE))
+				goto unknown;
+			a->force = true;
 			break;
 		case 't':
 			if (!(flags & SF_STATE_ARG_LOCK_TIMEOUT))
@@ -134,21 +149,30 @@ sf_cli_state_open(const char *state_dir)
 }
 
 int
-sf_cli_state_lock_load(struct sf_storage *s, const char *command,
-    int64_t timeout_ms, struct sf_recorded *r, struct sf_storage_ver *ver)
+sf_cli_state_lock(struct sf_storage *s, const char *command, int64_t timeout_ms)
 {
 	struct sf_lock_req req = { command, timeout_ms };
 	struct sf_buf warn = SF_BUF_INIT;
 	struct sf_err err;
 	int rc;
 
-	sf_recorded_init(r);
 	rc = sf_storage_lock(s, &req, &warn, &err);
 	if (warn.len)
 		fprintf(stderr, "sandform: warning: %s\n", warn.buf);
 	sf_buf_release(&warn);
-	if (rc)
-		return sf_cli_report(&err);
+	return rc ? sf_cli_report(&err) : 0;
+}
+
+int
+sf_cli_state_lock_load(struct sf_storage *s, const char *command,
+    int64_t timeout_ms, struct sf_recorded *r, struct sf_storage_ver *ver)
+{
+	struct sf_err err;
+	int rc;
+
+	sf_recorded_init(r);
+	if ((rc = sf_cli_state_lock(s, command, timeout_ms)))
+		return rc;
 	rc = sf_state_load(s, r, ver, &err);
 	if (rc) {
 		sf_cli_report(&err);
@@ -192,13 +216,16 @@ cmd_state(int argc, char **argv)
 		{ "list", cmd_state_list },
 		{ "show", cmd_state_show },
 		{ "rm", cmd_state_rm },
+		{ "pull", cmd_state_pull },
+		{ "push", cmd_state_push },
 	};
 	const char *names[SF_ARRAY_LEN(subs)], *near;
 	size_t i;
 
 	if (argc < 2)
 		return sf_cli_usage_error("state",
-		    "state needs a subcommand: list, show, rm or import");
+		    "state needs a subcommand: list, show, rm, import, pull or "
+		    "push");
 	for (i = 0; i < SF_ARRAY_LEN(subs); i++) {
 		if (!strcmp(argv[1], subs[i].name)) {
 			optind = 1;

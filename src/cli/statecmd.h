@@ -16,6 +16,10 @@ char *sf_cli_state_dir(const char *manifest_dir, const char *state_opt);
 int sf_cli_parse_duration(const char *s, int64_t *ms);
 /* The storage of a state directory. */
 struct sf_storage *sf_cli_state_open(const char *state_dir);
+/* Take the lock of s for command, printing a takeover warning on stderr.
+ * Reports errors itself; returns 0 or SF_EXIT_ERROR. */
+int sf_cli_state_lock(
+    struct sf_storage *s, const char *command, int64_t timeout_ms);
 /*
  * Take the lock of s for command (printing a takeover warning on stderr)
  * and load the state into r. Reports errors itself; returns 0 or
@@ -27,12 +31,14 @@ int sf_cli_state_lock_load(struct sf_storage *s, const char *command,
 /* The arguments of a state command: up to two positional ones, options. */
 #define SF_STATE_ARG_JSON         0x1 /* --json is allowed */
 #define SF_STATE_ARG_LOCK_TIMEOUT 0x2 /* --lock-timeout is allowed */
+#define SF_STATE_ARG_FORCE        0x4 /* --force is allowed */
 
 struct sf_state_args {
 	const char *pos[2];
 	size_t npos;
 	const char *state; /* --state, NULL if not given */
 	bool json;
+	bool force;
 	int64_t lock_timeout_ms;
 };
 
@@ -54,5 +60,7 @@ int cmd_state_list(int argc, char **argv);
 int cmd_state_show(int argc, char **argv);
 int cmd_state_rm(int argc, char **argv);
 int cmd_state_import(int argc, char **argv);
+int cmd_state_pull(int argc, char **argv);
+int cmd_state_push(int argc, char **argv);
 
 #endif

@@ -155,15 +155,9 @@ sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
 	w->state_dir = sf_cli_state_dir(w->dir, state_opt);
 	w->storage = sf_cli_state_open(w->state_dir);
 	if (lock_timeout_ms >= 0) {
-		struct sf_lock_req req = { w->command, lock_timeout_ms };
-		struct sf_buf warn = SF_BUF_INIT;
-
-		rc = sf_storage_lock(w->storage, &req, &warn, &err);
-		if (warn.len)
-			fprintf(stderr, "sandform: warning: %s\n", warn.buf);
-		sf_buf_release(&warn);
-		if (rc)
-			return sf_cli_report(&err);
+		if ((rc = sf_cli_state_lock(
+		         w->storage, w->command, lock_timeout_ms)))
+			return rc;
 		w->locked = true;
 	}
 	sf_recorded_release(&w->rec);

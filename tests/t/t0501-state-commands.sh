@@ -80,7 +80,7 @@ expect_output '... and force-unlock' stdout '^  force-unlock +Remove'
 
 # Usage mistakes
 expect_failure 'state without a subcommand' sandform state
-expect_output '... says what it needs' stderr 'list, show, rm or import'
+expect_output '... says what it needs' stderr 'list, show, rm, import, pull or push'
 expect_failure 'an unknown subcommand' sandform state lst
 expect_output '... gets a did-you-mean' stderr 'did you mean "list"'
 expect_failure 'state import needs manifests that declare it' sandform state import a b
@@ -221,5 +221,44 @@ expect_failure 'a newer state' sandform state rm scratch bad
 expect_output '... is refused' stderr \
 	'written by a newer sandform \(state version 2\); this one reads version 1'
 check '... and left alone' cmp -s before.json bad/state/sandform.state.json
+
+# state pull | push: the stored bytes out, and a state in, under the lock.
+write_state pp/state
+expect_success 'state pull prints the stored state' sandform state pull pp
+check '... byte for byte' cmp -s "$OUT" pp/state/sandform.state.json
+cp "$OUT" pulled.json
+expect_failure 'state pull without a state' sandform state pull empty
+expect_output '... says there is none' stderr '^sandform: error: no state in empty/state yet$'
+expect_no_output '... and prints nothing' stdout
+expect_success 'state push into an empty directory' sandform state push pulled.json moved
+expect_output '... reports what it pushed' stdout \
+	'^Pushed pulled.json to moved/state: 2 interpreters, serial 5\.$'
+check '... keeps the lineage' test "$(json_get moved/state/sandform.state.json .lineage)" = \
+	0b7e2f7c-3f5e-4a8e-9d4c-1a2b3c4d5e6f
+check '... and the interpreters' test \
+	"$(json_get moved/state/sandform.state.json .interpreters[0].id)" = myTestSandbox1-a1b2c3d4e5
+check '... and releases the lock' test ! -e moved/state/.lock
+expect_failure 'pushing the same file again: it is now older' sandform state push pulled.json moved
+expect_output '... says so' stderr 'has serial 4 but the state in moved/state is newer \(serial 5\)'
+expect_success 'state rm scratch' sandform state rm scratch moved
+sed 's/"serial": 4/"serial": 2/' pulled.json >old.json
+expect_failure 'pushing an older state' sandform state push old.json moved
+expect_output '... is refused with both serials' stderr \
+	'old.json: has serial 2 but the state in moved/state is newer \(serial 6\)'
+check '... and changes nothing' test "$(json_get moved/state/sandform.state.json .serial)" = 6
+sed 's/0b7e2f7c-3f5e/11111111-3f5e/' pulled.json >other.json
+expect_failure 'pushing another lineage' sandform state push other.json moved
+expect_output '... is refused' stderr 'is of lineage 11111111-3f5e-4a8e-9d4c-1a2b3c4d5e6f but'
+expect_success '... unless forced' sandform state push --force other.json moved
+check '... which keeps serials increasing' test "$(json_get moved/state/sandform.state.json .serial)" = 7
+printf '{"version": 1, "serial": 3' >trunc.json
+expect_failure 'pushing a corrupt file' sandform state push trunc.json moved
+expect_output '... says what is wrong with it' stderr '^sandform: error: trunc.json: corrupt state'
+expect_success 'state push - reads stdin' bash -c "\"\$SANDFORM\" state push - fromstdin <pulled.json"
+check '... into the state' test -s fromstdin/state/sandform.state.json
+write_lock moved/state $$
+expect_failure 'state push waits for no lock by default' sandform state push --force pulled.json moved
+expect_output '... naming the holder' stderr "locked by pid $$"
+rm moved/state/.lock
 
 done_testing
