@@ -17,7 +17,16 @@ sf_storage_free(struct sf_storage *s)
 		return;
 	if (s->locked)
 		sf_storage_unlock(s, NULL);
+	free(s->note);
+	s->note = NULL;
 	s->ops->free(s);
+}
+
+void
+sf_storage_note(struct sf_storage *s, const char *note)
+{
+	free(s->note);
+	s->note = note && *note ? sf_xstrdup(note) : NULL;
 }
 
 int
@@ -237,4 +246,34 @@ sf_state_hash(const char *data, size_t len, char out[17])
 		h *= UINT64_C(0x100000001b3);
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+int
+sf_storage_history(struct sf_storage *s, size_t max,
+    struct sf_storage_rev **revs, size_t *n, struct sf_err *err)
+{
+	*revs = NULL;
+	*n = 0;
+	if (!s->ops->history && !strcmp(s->ops->name, "s3"))
+		return sf_error(err, SF_EINVALID, s->where,
+		    "sandform keeps no history in S3: turn on the bucket's "
+		    "versioning, and `aws s3api list-object-versions` lists "
+		    "every version of the state");
+	if (!s->ops->history)
+		return sf_error(err, SF_EINVALID, s->where,
+		    "the %s backend keeps no history of the state (only the "
+		    "last one, as a backup); the git backend keeps every "
+		    "version as a commit",
+		    s->ops->name);
+	return s->ops->history(s, max, revs, n, err);
+}
+
+void
+sf_storage_revs_free(struct sf_storage_rev *revs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(revs[i].message);
+	free(revs);
 }

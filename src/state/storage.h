@@ -50,6 +50,13 @@ struct sf_lock_req {
 
 struct sf_storage;
 
+/* One stored version of the state, for `sandform state history`. */
+struct sf_storage_rev {
+	char id[SF_STORAGE_VER_MAX]; /* a commit id, a version id */
+	int64_t time;                /* ms since the epoch */
+	char *message;               /* what changed, owned; may be NULL */
+};
+
 /* What a backend implements. Every function fills err on failure. */
 struct sf_storage_ops {
 	const char *name; /* "local", "git", "s3" */
@@ -88,6 +95,10 @@ struct sf_storage_ops {
 	    struct sf_buf *out, struct sf_err *err);
 	int (*delete_run)(struct sf_storage *s, const char *job,
 	    const char *run, struct sf_err *err);
+	/* Optional: the newest max versions, newest first (free with
+	 * sf_storage_revs_free); NULL when the backend keeps no history. */
+	int (*history)(struct sf_storage *s, size_t max,
+	    struct sf_storage_rev **revs, size_t *n, struct sf_err *err);
 	void (*free)(struct sf_storage *s);
 };
 
@@ -99,6 +110,9 @@ struct sf_storage {
 	struct sf_state_env env;
 	bool locked;              /* we hold the lock ... */
 	struct sf_lock_info lock; /* ... and this is its record */
+	/* Why the next writes happen ("apply from commit abc on main"), for
+	 * backends that keep a history; owned, set with sf_storage_note. */
+	char *note;
 };
 
 /* The backends. */
@@ -118,6 +132,8 @@ struct sf_storage *sf_storage_local_new(
 
 /* Release our lock if we still hold it (best effort), then free. */
 void sf_storage_free(struct sf_storage *s);
+/* Set (NULL: clear) the note of the writes that follow. */
+void sf_storage_note(struct sf_storage *s, const char *note);
 
 int sf_storage_read(struct sf_storage *s, struct sf_buf *out,
     struct sf_storage_ver *ver, struct sf_err *err);
@@ -140,6 +156,10 @@ int sf_storage_get_run(struct sf_storage *s, const char *job, const char *run,
 int sf_storage_delete_run(
     struct sf_storage *s, const char *job, const char *run, struct sf_err *err);
 void sf_storage_runs_free(char **runs, size_t n);
+/* SF_EINVALID when the backend keeps no history of the state. */
+int sf_storage_history(struct sf_storage *s, size_t max,
+    struct sf_storage_rev **revs, size_t *n, struct sf_err *err);
+void sf_storage_revs_free(struct sf_storage_rev *revs, size_t n);
 
 /* Whether s is a job name (^[a-zA-Z][a-zA-Z0-9_-]{0,63}$) or a run id
  * (^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$): what may become a path. */
