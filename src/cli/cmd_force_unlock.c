@@ -31,14 +31,14 @@ cmd_force_unlock(int argc, char **argv)
 	struct sf_lock_info was;
 	struct sf_buf b = SF_BUF_INIT;
 	struct sf_err err;
-	char *dir;
 	int rc;
 
 	if ((rc = sf_cli_state_args("force-unlock", argc, argv, 0, 1, 2,
 	         "the ID of the lock", &a)))
 		return rc;
-	dir = sf_cli_state_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	s = sf_cli_state_open_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
+	if (!s)
+		return SF_EXIT_ERROR;
 	rc = sf_storage_force_unlock(s, a.pos[0], &was, &err);
 	if (rc) {
 		rc = sf_cli_report(&err);
@@ -48,6 +48,5 @@ cmd_force_unlock(int argc, char **argv)
 	}
 	sf_buf_release(&b);
 	sf_storage_free(s);
-	free(dir);
 	return rc;
 }

@@ -230,7 +230,7 @@ cmd_runs(int argc, char **argv)
 	struct args a;
 	struct sf_storage *s = NULL;
 	struct sf_err err;
-	char *state_dir = NULL, **runs = NULL;
+	char **runs = NULL;
 	size_t n = 0, i;
 	const char *job, *run = NULL, *dir = ".";
 	json_t *list = json_array();
@@ -253,8 +253,10 @@ cmd_runs(int argc, char **argv)
 		else
 			dir = a.pos[1];
 	}
-	state_dir = sf_cli_state_dir(dir, a.state);
-	s = sf_cli_state_open(state_dir);
+	if (!(s = sf_cli_state_open_dir(dir, a.state))) {
+		rc = SF_EXIT_ERROR;
+		goto out;
+	}
 	if (run) {
 		struct sf_buf b = SF_BUF_INIT;
 		json_t *r;
@@ -322,7 +324,6 @@ out:
 	sf_storage_runs_free(runs, n);
 	if (s)
 		sf_storage_free(s);
-	free(state_dir);
 	free(a.vars);
 	return rc;
 }

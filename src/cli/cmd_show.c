@@ -16,14 +16,15 @@ const char sf_show_usage[] =
 static int
 show_state(const char *dir, const char *state, bool json)
 {
-	char *sd = sf_cli_state_dir(dir, state);
-	struct sf_storage *s = sf_cli_state_open(sd);
+	struct sf_storage *s = sf_cli_state_open_dir(dir, state);
 	struct sf_recorded r;
 	struct sf_storage_ver ver;
 	struct sf_err err;
 	size_t i, k;
 	int rc;
 
+	if (!s)
+		return SF_EXIT_ERROR;
 	rc = sf_state_load(s, &r, &ver, &err);
 	if (rc && rc != SF_ENOTFOUND) {
 		sf_cli_report(&err);
@@ -41,11 +42,11 @@ show_state(const char *dir, const char *state, bool json)
 		goto out;
 	}
 	if (rc == SF_ENOTFOUND) {
-		printf("No state in %s yet: nothing has been applied.\n", sd);
+		printf("No state in %s yet: nothing has been applied.\n", s->where);
 		rc = SF_OK;
 		goto out;
 	}
-	printf("State %s: serial %llu, lineage %s, target %s%s%s\n", sd,
+	printf("State %s: serial %llu, lineage %s, target %s%s%s\n", s->where,
 	    (unsigned long long)r.serial, r.lineage,
 	    r.target == SF_REC_AWS ? "aws" : "local", r.region ? " " : "",
 	    r.region ? r.region : "");
@@ -84,7 +85,6 @@ show_state(const char *dir, const char *state, bool json)
 out:
 	sf_recorded_release(&r);
 	sf_storage_free(s);
-	free(sd);
 	return rc ? SF_EXIT_ERROR : SF_EXIT_OK;
 }
 

@@ -3,6 +3,10 @@
 
 #include "cli/cli.h"
 #include "cli/statecmd.h"
+#include "git/git.h"
+#include "git/storage_git.h"
+#include "manifest/manifest.h"
+#include "provider/aws/storage_s3.h"
 #include "util/fs.h"
 
 const char sf_state_usage[] =
@@ -42,6 +46,9 @@ const char sf_state_usage[] =
     "          printed), under the lock. Refused when FILE is of another\n"
     "          lineage or older than the stored state, unless --force.\n"
     "          Together they move a state between backends.\n"
+    "  sandform state history [DIR]\n"
+    "          the versions of the state the backend keeps (git: the\n"
+    "          commits of its ref), newest first\n"
     "\n"
     "Exit status: 0 on success, 1 on an error (a corrupt or newer state\n"
     "file, an unknown name, a lock held by another command).\n";
@@ -148,6 +155,125 @@ sf_cli_state_open(const char *state_dir)
 	return sf_storage_local_new(state_dir, NULL);
 }
 
+static const char *
+lstr_or(const struct sf_lstr *l, const char *dflt)
+{
+	return l->s && *l->s ? l->s : dflt;
+}
+
+/* The git backend: the repository the manifests live in. */
+static struct sf_storage *
+open_git(const struct sf_state_config *sc, const char *manifest_dir,
+    struct sf_err *err)
+{
+	struct sf_git_repo *repo;
+	struct sf_storage *s;
+	const char *top;
+	int rc;
+
+	if ((rc = sf_git_open(&repo, manifest_dir, err))) {
+		if (rc == SF_ENOTFOUND)
+			sf_error(err, SF_ENOTFOUND, manifest_dir,
+			    "state.backend git keeps the state in the git "
+			    "repository of the manifests, and this directory "
+			    "is in none");
+		return NULL;
+	}
+	top = sf_git_workdir(repo);
+	s = sf_storage_git_new(top ? top : manifest_dir,
+	    lstr_or(&sc->remote, "origin"),
+	    lstr_or(&sc->ref, SF_STORAGE_GIT_REF), NULL, err);
+	sf_git_close(repo);
+	return s;
+}
+
+static struct sf_storage *
+open_s3(const struct sf_config *cfg, struct sf_err *err)
+{
+	const struct sf_state_config *sc = &cfg->state;
+	struct sf_storage_s3_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.bucket = sc->bucket.s;
+	o.key = lstr_or(&sc->key, NULL);
+	o.region = lstr_or(&sc->region, lstr_or(&cfg->provider.region, NULL));
+	o.endpoint = lstr_or(&sc->endpoint, NULL);
+	o.profile = lstr_or(&cfg->provider.profile, NULL);
+	o.log = sf_cli_debug ? sf_cli_debug_log : NULL;
+	return sf_storage_s3_new(&o, err);
+}
+
+struct sf_storage *
+sf_cli_storage_open(const struct sf_config *cfg, const char *manifest_dir,
+    const char *state_opt)
+{
+	const struct sf_state_config *sc = cfg ? &cfg->state : NULL;
+	struct sf_storage *s = NULL;
+	struct sf_err err;
+	char *dir;
+
+	if (!sc || !sc->set || sc->backend == SF_STATE_LOCAL) {
+		dir = sf_cli_state_dir(manifest_dir, state_opt);
+		s = sf_cli_state_open(dir);
+		free(dir);
+		return s;
+	}
+	if (state_opt) {
+		fprintf(stderr,
+		    "%s:%u:%u: error: --state names a local state directory, "
+		    "but this state: block keeps the state in %s; drop "
+		    "--state, or move the state with `sandform state pull` "
+		    "and `state push`\n",
+		    sc->pos.file ? sc->pos.file : "manifest", sc->pos.line,
+		    sc->pos.col, sc->backend == SF_STATE_GIT ? "git" : "S3");
+		return NULL;
+	}
+	if (sc->backend == SF_STATE_GIT)
+		s = open_git(sc, manifest_dir ? manifest_dir : ".", &err);
+	else
+		s = open_s3(cfg, &err);
+	if (!s)
+		sf_cli_report(&err);
+	return s;
+}
+
+struct sf_storage *
+sf_cli_state_open_dir(const char *manifest_dir, const char *state_opt)
+{
+	struct sf_git_files files;
+	struct sf_manifest_opts o;
+	struct sf_config *cfg = NULL;
+	struct sf_diags diags;
+	struct sf_storage *s;
+	struct sf_err err;
+	const char *dir = manifest_dir ? manifest_dir : ".";
+	size_t n = 0;
+
+	/* A directory without manifests (a bare state directory's parent)
+	 * keeps its state locally, as it always did. */
+	if (sf_git_read_dir(dir, &files, &err) == SF_OK) {
+		n = files.n;
+		sf_git_files_release(&files);
+	}
+	if (!n)
+		return sf_cli_storage_open(NULL, dir, state_opt);
+	sf_diags_init(&diags);
+	memset(&o, 0, sizeof(o));
+	if (sf_manifest_load(dir, &o, &cfg, &diags)) {
+		sf_diag_print_text(stderr, &diags, cfg, sf_cli_color(stderr));
+		fprintf(stderr,
+		    "sandform: error: %s: the manifests name where the state "
+		    "lives, and they have %zu error%s\n",
+		    dir, diags.errors, diags.errors == 1 ? "" : "s");
+		s = NULL;
+	} else {
+		s = sf_cli_storage_open(cfg, dir, state_opt);
+	}
+	sf_diags_release(&diags);
+	sf_config_free(cfg);
+	return s;
+}
+
 int
 sf_cli_state_lock(struct sf_storage *s, const char *command, int64_t timeout_ms)
 {
@@ -218,14 +344,15 @@ cmd_state(int argc, char **argv)
 		{ "rm", cmd_state_rm },
 		{ "pull", cmd_state_pull },
 		{ "push", cmd_state_push },
+		{ "history", cmd_state_history },
 	};
 	const char *names[SF_ARRAY_LEN(subs)], *near;
 	size_t i;
 
 	if (argc < 2)
 		return sf_cli_usage_error("state",
-		    "state needs a subcommand: list, show, rm, import, pull or "
-		    "push");
+		    "state needs a subcommand: list, show, rm, import, pull, "
+		    "push or history");
 	for (i = 0; i < SF_ARRAY_LEN(subs); i++) {
 		if (!strcmp(argv[1], subs[i].name)) {
 			optind = 1;

@@ -10,20 +10,19 @@ cmd_state_list(int argc, char **argv)
 	struct sf_storage_ver ver;
 	struct sf_recorded r;
 	struct sf_err err;
-	char *dir;
 	size_t i, wname = 0, wid = 0;
 	int rc;
 
 	if ((rc = sf_cli_state_args("state", argc, argv, 0, 0, 1, "", &a)))
 		return rc;
-	dir = sf_cli_state_dir(a.npos ? a.pos[0] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	if (!(s = sf_cli_state_open_dir(a.npos ? a.pos[0] : ".", a.state)))
+		return SF_EXIT_ERROR;
 	rc = sf_state_load(s, &r, &ver, &err);
 	if (rc == SF_ENOTFOUND) {
 		fprintf(stderr,
 		    "sandform: no state in %s yet: nothing is "
 		    "managed\n",
-		    dir);
+		    s->where);
 		rc = SF_EXIT_OK;
 	} else if (rc) {
 		rc = sf_cli_report(&err);
@@ -48,6 +47,5 @@ cmd_state_list(int argc, char **argv)
 	}
 	sf_recorded_release(&r);
 	sf_storage_free(s);
-	free(dir);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * sandform state pull | push: the stored state file as bytes, out and in.
+ * sandform state pull | push | history: the stored state file as bytes,
+ * out and in, and the versions a backend keeps.
  * Together they move a state from one backend to another without loss:
  * push checks what it is given as strictly as a load does, keeps the
  * lineage, and will not go back in serials unless forced.
@@ -9,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/statecmd.h"
 #include "util/fs.h"
+#include "util/time.h"
 
 int
 cmd_state_pull(int argc, char **argv)
@@ -18,13 +20,12 @@ cmd_state_pull(int argc, char **argv)
 	struct sf_storage_ver ver;
 	struct sf_buf b = SF_BUF_INIT;
 	struct sf_err err;
-	char *dir;
 	int rc;
 
 	if ((rc = sf_cli_state_args("state", argc, argv, 0, 0, 1, "", &a)))
 		return rc;
-	dir = sf_cli_state_dir(a.npos ? a.pos[0] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	if (!(s = sf_cli_state_open_dir(a.npos ? a.pos[0] : ".", a.state)))
+		return SF_EXIT_ERROR;
 	rc = sf_storage_read(s, &b, &ver, &err);
 	if (rc == SF_ENOTFOUND) {
 		fprintf(stderr, "sandform: error: no state in %s yet\n",
@@ -40,7 +41,6 @@ cmd_state_pull(int argc, char **argv)
 	}
 	sf_buf_release(&b);
 	sf_storage_free(s);
-	free(dir);
 	return rc;
 }
 
@@ -75,7 +75,6 @@ cmd_state_push(int argc, char **argv)
 	struct sf_recorded in, cur;
 	struct sf_buf b = SF_BUF_INIT;
 	struct sf_err err;
-	char *dir = NULL;
 	bool fresh;
 	int rc;
 
@@ -107,8 +106,10 @@ cmd_state_push(int argc, char **argv)
 		rc = sf_cli_report(&err);
 		goto out;
 	}
-	dir = sf_cli_state_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	if (!(s = sf_cli_state_open_dir(a.npos > 1 ? a.pos[1] : ".", a.state))) {
+		rc = SF_EXIT_ERROR;
+		goto out;
+	}
 	if ((rc = sf_cli_state_lock(s, "state push", a.lock_timeout_ms)))
 		goto out;
 	sf_recorded_release(&cur);
@@ -141,6 +142,36 @@ out:
 	sf_buf_release(&b);
 	if (s)
 		sf_storage_free(s);
-	free(dir);
+	return rc;
+}
+
+int
+cmd_state_history(int argc, char **argv)
+{
+	struct sf_state_args a;
+	struct sf_storage *s;
+	struct sf_storage_rev *revs = NULL;
+	struct sf_err err;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = sf_cli_state_args("state", argc, argv, 0, 0, 1, "", &a)))
+		return rc;
+	if (!(s = sf_cli_state_open_dir(a.npos ? a.pos[0] : ".", a.state)))
+		return SF_EXIT_ERROR;
+	if ((rc = sf_storage_history(s, 1000, &revs, &n, &err))) {
+		rc = sf_cli_report(&err);
+	} else {
+		for (i = 0; i < n; i++) {
+			char when[32];
+			const char *m = revs[i].message ? revs[i].message : "";
+			int len = (int)strcspn(m, "\n");
+
+			sf_time_format(when, revs[i].time);
+			printf("%.12s  %s  %.*s\n", revs[i].id, when, len, m);
+		}
+	}
+	sf_storage_revs_free(revs, n);
+	sf_storage_free(s);
 	return rc;
 }

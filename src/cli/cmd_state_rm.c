@@ -11,15 +11,16 @@ cmd_state_rm(int argc, char **argv)
 	struct sf_recorded r;
 	struct sf_err err;
 	const struct sf_rec_interpreter *in;
-	char *dir, *id = NULL;
+	char *id = NULL;
 	int rc;
 
 	if ((rc = sf_cli_state_args("state", argc, argv,
 	         SF_STATE_ARG_LOCK_TIMEOUT, 1, 2, "the NAME of an interpreter",
 	         &a)))
 		return rc;
-	dir = sf_cli_state_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	s = sf_cli_state_open_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
+	if (!s)
+		return SF_EXIT_ERROR;
 	rc = sf_cli_state_lock_load(s, "state rm", a.lock_timeout_ms, &r, &ver);
 	if (rc) {
 		/* Reported, and the lock released. */
@@ -43,6 +44,5 @@ cmd_state_rm(int argc, char **argv)
 	free(id);
 	sf_recorded_release(&r);
 	sf_storage_free(s);
-	free(dir);
 	return rc;
 }

@@ -80,17 +80,17 @@ cmd_state_show(int argc, char **argv)
 	struct sf_recorded r;
 	struct sf_err err;
 	const struct sf_rec_interpreter *in;
-	char *dir;
 	int rc;
 
 	if ((rc = sf_cli_state_args("state", argc, argv, SF_STATE_ARG_JSON, 1,
 	         2, "the NAME of an interpreter", &a)))
 		return rc;
-	dir = sf_cli_state_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
-	s = sf_cli_state_open(dir);
+	s = sf_cli_state_open_dir(a.npos > 1 ? a.pos[1] : ".", a.state);
+	if (!s)
+		return SF_EXIT_ERROR;
 	rc = sf_state_load(s, &r, &ver, &err);
 	if (rc == SF_ENOTFOUND) {
-		sf_error(&err, SF_ENOTFOUND, dir,
+		sf_error(&err, SF_ENOTFOUND, s->where,
 		    "no state yet, so no interpreter \"%s\"", a.pos[0]);
 		rc = sf_cli_report(&err);
 	} else if (rc) {
@@ -109,6 +109,5 @@ cmd_state_show(int argc, char **argv)
 	}
 	sf_recorded_release(&r);
 	sf_storage_free(s);
-	free(dir);
 	return rc;
 }

@@ -16,6 +16,18 @@ char *sf_cli_state_dir(const char *manifest_dir, const char *state_opt);
 int sf_cli_parse_duration(const char *s, int64_t *ms);
 /* The storage of a state directory. */
 struct sf_storage *sf_cli_state_open(const char *state_dir);
+/*
+ * The storage cfg's state: block names: the local directory (state_opt,
+ * else manifest_dir/state) when there is none or it says local, else the
+ * git ref or the S3 object. Reports errors itself; NULL on failure.
+ */
+struct sf_config;
+struct sf_storage *sf_cli_storage_open(const struct sf_config *cfg,
+    const char *manifest_dir, const char *state_opt);
+/* The same for the commands that read no configuration otherwise: the
+ * manifests in manifest_dir, when it has any, are loaded for it. */
+struct sf_storage *sf_cli_state_open_dir(
+    const char *manifest_dir, const char *state_opt);
 /* Take the lock of s for command, printing a takeover warning on stderr.
  * Reports errors itself; returns 0 or SF_EXIT_ERROR. */
 int sf_cli_state_lock(
@@ -62,5 +74,6 @@ int cmd_state_rm(int argc, char **argv);
 int cmd_state_import(int argc, char **argv);
 int cmd_state_pull(int argc, char **argv);
 int cmd_state_push(int argc, char **argv);
+int cmd_state_history(int argc, char **argv);
 
 #endif

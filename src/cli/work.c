@@ -138,22 +138,21 @@ sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
 	struct sf_err err;
 	int rc;
 
-	if (w->cfg->state.set && w->cfg->state.backend != SF_STATE_LOCAL) {
-		/* Refused rather than ignored: a team that asked for shared
-		 * state must not get a runner-local one without noticing. */
-		const struct sf_pos *p = &w->cfg->state.pos;
-
-		fprintf(stderr,
-		    "%s:%u:%u: error: state.backend %s is not available in "
-		    "this version of sandform yet; remove the state: block "
-		    "to keep the state in %s\n",
-		    p->file ? p->file : "manifest", p->line, p->col,
-		    w->cfg->state.backend == SF_STATE_GIT ? "git" : "s3",
-		    state_opt ? state_opt : "state/");
-		return SF_EXIT_ERROR;
-	}
+	/* state_dir also keeps the embedded control plane's files, whatever
+	 * the backend of the state itself. */
 	w->state_dir = sf_cli_state_dir(w->dir, state_opt);
-	w->storage = sf_cli_state_open(w->state_dir);
+	if (!(w->storage = sf_cli_storage_open(w->cfg, w->dir, state_opt)))
+		return SF_EXIT_ERROR;
+	if (w->in_git) {
+		/* The "why" of the commits a git backend makes. */
+		char *note = sf_xasprintf("Manifests at %s%s%s%s.",
+		    w->prov.commit, *w->prov.branch ? " on " : "",
+		    w->prov.branch, w->prov.dirty ? ", with uncommitted changes"
+		                                  : "");
+
+		sf_storage_note(w->storage, note);
+		free(note);
+	}
 	if (lock_timeout_ms >= 0) {
 		if ((rc = sf_cli_state_lock(
 		         w->storage, w->command, lock_timeout_ms)))

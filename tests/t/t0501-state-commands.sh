@@ -80,7 +80,7 @@ expect_output '... and force-unlock' stdout '^  force-unlock +Remove'
 
 # Usage mistakes
 expect_failure 'state without a subcommand' sandform state
-expect_output '... says what it needs' stderr 'list, show, rm, import, pull or push'
+expect_output '... says what it needs' stderr 'list, show, rm, import, pull, push or history'
 expect_failure 'an unknown subcommand' sandform state lst
 expect_output '... gets a did-you-mean' stderr 'did you mean "list"'
 expect_failure 'state import needs manifests that declare it' sandform state import a b
