@@ -3,6 +3,9 @@
 #include "cli/cli.h"
 
 static const struct sf_cmd commands[] = {
+	{ "init", cmd_init,
+	    "Reach the state backend; --migrate-state moves a local state in",
+	    sf_init_usage },
 	{ "validate", cmd_validate,
 	    "Check the manifests: syntax, types, names, schedules",
 	    sf_validate_usage },

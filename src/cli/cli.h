@@ -44,6 +44,7 @@ char *sf_diag_to_json(const struct sf_diags *d, const struct sf_config *c);
 
 /* The commands. */
 int cmd_validate(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
@@ -59,6 +60,7 @@ int cmd_state(int argc, char **argv);
 int cmd_force_unlock(int argc, char **argv);
 int cmd_local(int argc, char **argv);
 
+extern const char sf_init_usage[];
 extern const char sf_validate_usage[];
 extern const char sf_plan_usage[];
 extern const char sf_apply_usage[];

@@ -141,4 +141,42 @@ cp seed/infra/main.yaml plain/
 expect_failure 'backend git outside a repository' sandform plan plain
 expect_output '... says so' stderr 'this directory is in none'
 
+# From a local state to the git backend: init --migrate-state.
+git init -q -b main mig
+mkdir -p mig/infra/state
+ln -s "$CP" mig/infra/state/local
+printf 'state/\n' >mig/.gitignore
+cat >mig/infra/main.yaml <<'EOF2'
+version: 1
+interpreters:
+  solo: {}
+jobs:
+  hello:
+    interpreter: solo
+    schedule: "@daily"
+    steps: [{ command: echo hi }]
+EOF2
+git -C mig add . && git -C mig commit -q -m local
+expect_success 'apply with the local state' sandform apply --auto-approve --no-jobs mig/infra
+run sandform run hello mig/infra
+check 'a run record in the local state' test -n "$(ls mig/infra/state/runs/hello)"
+run_id=$(ls mig/infra/state/runs/hello | head -1 | sed 's/\.json$//')
+expect_success 'init with no state: block' sandform init mig/infra
+expect_output '... says the local backend is ready' stdout '^The local backend at mig/infra/state is ready; it holds a state of serial'
+expect_failure 'init --migrate-state without a backend to go to' sandform init --migrate-state mig/infra
+expect_output '... says so' stderr 'no backend to migrate to'
+sed -i 's/^version: 1$/version: 1\nstate: { backend: git, remote: "file:\/\/'"${TRASH//\//\\/}"'\/mig.git" }/' mig/infra/main.yaml
+git init -q --bare -b main mig.git
+expect_success 'init on an empty git backend' sandform init mig/infra
+expect_output '... says it is empty' stdout '^The git backend at .* is ready; it holds no state yet\.$'
+expect_success 'init --migrate-state' sandform init --migrate-state mig/infra
+expect_output '... reports what moved' stdout '^Migrated the state of mig/infra/state \(serial [0-9]+, 1 interpreter\) and 1 run record to '
+check '... the run record is on the ref' git --git-dir=mig.git cat-file -e "refs/sandform/state:runs/hello/$run_id.json"
+expect_success 'plan against the migrated state' sandform plan mig/infra
+expect_output '... changes no interpreter' stdout '^No changes\. The interpreters match the configuration\.$'
+expect_success 'runs reads the record from git' sandform runs hello mig/infra
+expect_output '... listing the migrated run' stdout "$run_id"
+expect_failure 'migrating the old local copy again' sandform init --migrate-state mig/infra
+expect_output '... is refused: the backend is newer' stderr 'holds a newer state \(serial [0-9]+\) than mig/infra/state'
+
 done_testing
