@@ -58,6 +58,9 @@ for f in "$gh" "$gl"; do
 	check "$name plans" grep -q 'sandform plan ' "$f"
 	check "$name applies with --auto-approve" \
 		grep -q 'sandform apply .*--auto-approve' "$f"
+	check "$name keeps the state with the git backend" \
+		grep -q 'backend: git' "$f"
+	check "$name passes no local --state" sh -c "! grep -q -- '--state' '$f'"
 done
 
 # GitHub Actions: the triggers and the jobs
@@ -76,6 +79,10 @@ check 'github: diffs against the PR base' \
 	grep -q 'github.event.pull_request.base.sha' "$gh"
 check 'github: an apply job' has jobs.apply.steps
 check 'github: apply only on main' sh -c "grep -q \"refs/heads/main\" '$gh'"
+check 'github: apply may push the state ref' \
+	test "$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).jobs.apply.permissions.contents' "$OUT")" = write
+check 'github: apply has a token for it' \
+	test "$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).jobs.apply.steps.find(s => s.name === "sandform apply").env.SANDFORM_GIT_TOKEN' "$OUT")" = '${{ github.token }}'
 
 # GitLab CI
 run parse "$gl"
@@ -93,5 +100,7 @@ check 'gitlab: apply on a schedule' \
 	grep -q 'CI_PIPELINE_SOURCE == "schedule"' "$gl"
 check 'gitlab: apply on the default branch' \
 	grep -q 'CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' "$gl"
+check 'gitlab: apply pushes the state ref without CI_JOB_TOKEN in the URL' \
+	grep -q 'git remote set-url origin "$CI_SERVER_URL/$CI_PROJECT_PATH.git"' "$gl"
 
 done_testing
