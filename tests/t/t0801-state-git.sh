@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The git backend of the state, as CI uses it: two fresh clones of one
-# remote (a bare repository over file://, one of them shallow) share the
-# state through refs/sandform/state, racing applies lose nothing, a lock
-# left behind is reported and removed by id, the working tree and the
-# branch are never touched, and `state history` lists the commits.
+# The git backend of the state, as CI uses it: fresh clones of one remote
+# (a bare repository over file://, and the same served by git daemon on
+# loopback; shallow clones among them) share the state through
+# refs/sandform/state; racing applies lose nothing; a lock left behind is
+# reported and removed by id; the working tree and the branch are never
+# touched; `state history` lists the commits; init --migrate-state moves a
+# local state in.
 . "$(dirname "$0")/lib.sh"
 
 command -v git >/dev/null 2>&1 || skip_all "git is not installed"
@@ -15,6 +17,7 @@ export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 CP=$TRASH/cp # one embedded control plane both clones talk to, as to AWS
 cleanup() {
 	test -s "$CP/pid" && kill "$(cat "$CP/pid")" 2>/dev/null
+	test -n "${dpid:-}" && kill "$dpid" 2>/dev/null
 	rm -rf "$TRASH"
 }
 trap cleanup EXIT
@@ -140,6 +143,47 @@ mkdir -p plain
 cp seed/infra/main.yaml plain/
 expect_failure 'backend git outside a repository' sandform plan plain
 expect_output '... says so' stderr 'this directory is in none'
+
+# The same remote served by `git daemon` on loopback (git://): a transport
+# with a real server process between the two writers.
+daemon_up=
+base=$((20000 + RANDOM % 20000))
+for port in $(seq $base 7 $((base + 70))); do
+	"$(git --exec-path)/git-daemon" --listen=127.0.0.1 --port=$port \
+		--base-path="$TRASH" --export-all --enable=receive-pack \
+		--informative-errors --verbose "$TRASH/remote.git" >daemon.log 2>&1 &
+	dpid=$!
+	for _ in $(seq 1 100); do
+		grep -q 'Ready to rumble' daemon.log && break
+		kill -0 $dpid 2>/dev/null || break
+		sleep 0.02
+	done
+	if grep -q 'Ready to rumble' daemon.log; then
+		daemon_up=$port
+		break
+	fi
+	kill $dpid 2>/dev/null
+	wait $dpid 2>/dev/null
+done
+check 'git daemon listens on loopback' test -n "$daemon_up"
+if [ -n "$daemon_up" ]; then
+	git clone -q --depth 1 "git://127.0.0.1:$daemon_up/remote.git" d
+	mkdir -p d/infra/state
+	ln -s "$CP" d/infra/state/local
+	cp a/infra/main.yaml d/infra/main.yaml
+	expect_status 'a clone over git:// reads the shared state: no changes' 0 \
+		sandform plan --detailed-exitcode d/infra
+	before=$(git --git-dir=remote.git rev-parse refs/sandform/state)
+	printf '  epsilon: {}\n' >>d/infra/main.yaml
+	expect_success 'apply over git://' sandform apply --auto-approve d/infra
+	expect_output '... adds epsilon' stdout 'Interpreters: 1 added'
+	check '... pushed through the daemon: the ref moved on' test \
+		"$(git --git-dir=remote.git rev-parse refs/sandform/state)" != "$before"
+	check '... as a descendant of what it read (no force)' \
+		git --git-dir=remote.git merge-base --is-ancestor "$before" refs/sandform/state
+	kill $dpid 2>/dev/null
+	wait $dpid 2>/dev/null
+fi
 
 # From a local state to the git backend: init --migrate-state.
 git init -q -b main mig
