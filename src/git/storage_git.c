@@ -58,10 +58,39 @@ git_msg(void)
 	return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+/* text with the user and password of every URL in it removed: libgit2's
+ * messages may quote a remote's URL, and a CI checkout's URL may carry a
+ * token (https://gitlab-ci-token:TOKEN@host/...). */
+static char *
+redact_text(const char *text)
+{
+	struct sf_buf b = SF_BUF_INIT;
+	const char *p = text, *s;
+
+	while ((s = strstr(p, "://"))) {
+		const char *host = s + 3, *end = host, *at = NULL;
+
+		while (*end && *end != '/' && *end != ' ' && *end != '\'' &&
+		    *end != '"') {
+			if (*end == '@')
+				at = end;
+			end++;
+		}
+		sf_buf_add(&b, p, (size_t)(host - p));
+		p = at ? at + 1 : host;
+	}
+	sf_buf_adds(&b, p);
+	return sf_buf_detach(&b, NULL);
+}
+
 static int
 gerr(struct sf_err *err, const char *where, const char *what)
 {
-	return sf_error(err, SF_ERROR, where, "%s: %s", what, git_msg());
+	char *msg = redact_text(git_msg());
+	int rc = sf_error(err, SF_ERROR, where, "%s: %s", what, msg);
+
+	free(msg);
+	return rc;
 }
 
 static void
@@ -70,20 +99,6 @@ hex(const git_oid *id, char out[GIT_OID_HEXSZ + 1])
 	git_oid_tostr(out, GIT_OID_HEXSZ + 1, id);
 }
 
-/* A URL without the user and password it may carry, for messages. */
-static char *
-redact_url(const char *url)
-{
-	const char *scheme = strstr(url, "://"), *at, *slash;
-
-	if (!scheme)
-		return sf_xstrdup(url);
-	at = strchr(scheme + 3, '@');
-	slash = strchr(scheme + 3, '/');
-	if (!at || (slash && slash < at))
-		return sf_xstrdup(url);
-	return sf_xasprintf("%.*s://%s", (int)(scheme - url), url, at + 1);
-}
 
 /* ---- talking to the remote ---- */
 
@@ -1130,7 +1145,7 @@ sf_storage_git_new(const char *repo_path, const char *remote, const char *ref,
 	g->lockref = sf_xasprintf("%s-lock", ref);
 	g->track = sf_xasprintf("refs/sandform-remote/%s", ref + 5);
 	g->scratch = sf_xasprintf("refs/sandform-push/%s", ref + 5);
-	shown = redact_url(g->remote ? g->remote : repo_path);
+	shown = redact_text(g->remote ? g->remote : repo_path);
 	g->base.where = sf_xasprintf("%s %s", shown, ref);
 	g->base.state_name = sf_xasprintf("%s %s:%s", shown, ref, STATE_PATH);
 	free(shown);

@@ -670,6 +670,67 @@ test_bad_args(void **state)
 	assert_int_equal(e.code, SF_ENOTFOUND);
 }
 
+/* The versions, newest first, with what wrote them and why. */
+static void
+test_history(void **state)
+{
+	struct world *w = *state;
+	struct sf_storage *a = open_store(w->a, w->remote, &w->fa, "host-a");
+	struct sf_storage_ver none = { "" }, v_1, v_2;
+	struct sf_storage_rev *revs;
+	struct sf_lock_req req = { "apply", 0 };
+	struct sf_buf warn = SF_BUF_INIT;
+	struct sf_err e;
+	size_t n;
+
+	assert_int_equal(
+	    sf_storage_history(a, 10, &revs, &n, &e), SF_ENOTFOUND);
+	write_v(a, v1, &none, &v_1);
+	assert_int_equal(sf_storage_lock(a, &req, &warn, &e), 0);
+	sf_storage_note(a, "Manifests at abc123 on main.");
+	write_v(a, v2, &v_1, &v_2);
+	assert_int_equal(sf_storage_unlock(a, &e), 0);
+	assert_int_equal(sf_storage_history(a, 10, &revs, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(revs[0].id, v_2.tag);
+	assert_string_equal(revs[0].message,
+	    "sandform apply: state serial 2\n\nManifests at abc123 on main.\n");
+	assert_string_equal(revs[1].id, v_1.tag);
+	assert_string_equal(revs[1].message, "sandform: state serial 1\n");
+	assert_true(revs[0].time >= revs[1].time);
+	sf_storage_revs_free(revs, n);
+	/* max bounds the walk. */
+	assert_int_equal(sf_storage_history(a, 1, &revs, &n, &e), 0);
+	assert_int_equal(n, 1);
+	sf_storage_revs_free(revs, n);
+	sf_buf_release(&warn);
+	sf_storage_free(a);
+}
+
+/* A remote URL with a token in it: the token never reaches a message. */
+static void
+test_url_secret(void **state)
+{
+	struct world *w = *state;
+	struct sf_storage *a;
+	struct sf_storage_ver ver;
+	struct sf_buf b = SF_BUF_INIT;
+	struct sf_err e;
+
+	/* Port 1 on loopback: refused at once, nothing leaves the machine. */
+	a = open_store(w->a, "http://ci-token:s3cr3t-t0k3n@127.0.0.1:1/x.git",
+	    &w->fa, "host-a");
+	assert_null(strstr(a->where, "s3cr3t"));
+	assert_non_null(strstr(a->where, "http://127.0.0.1:1/x.git"));
+	assert_int_not_equal(sf_storage_read(a, &b, &ver, &e), 0);
+	print_message("refused as: %s: %s\n", e.where, e.msg);
+	assert_null(strstr(e.msg, "s3cr3t"));
+	assert_null(strstr(e.where, "s3cr3t"));
+	assert_null(strstr(e.msg, "ci-token"));
+	sf_buf_release(&b);
+	sf_storage_free(a);
+}
+
 int
 main(void)
 {
@@ -692,6 +753,10 @@ main(void)
 		    test_named_remote, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_bad_args, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_url_secret, world_setup, world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
