@@ -10,6 +10,10 @@
  * checks that the remote ref is still what was read, or
  * git_reference_create_matching locally.
  */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -100,11 +104,145 @@ hex(const git_oid *id, char out[GIT_OID_HEXSZ + 1])
 }
 
 
+/* ---- credentials, the way git gets them ---- */
+
+/* Write all of len bytes; false on an error. */
+static bool
+write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+int
+sf_git_credential_fill(const char *url, const char *cwd, char **user,
+    char **password)
+{
+	const char *scheme_end = strstr(url, "://");
+	struct sf_buf in = SF_BUF_INIT, out = SF_BUF_INIT;
+	int to[2] = { -1, -1 }, from[2] = { -1, -1 }, status = 0;
+	char chunk[1024], *line, *save = NULL;
+	struct sigaction ign, old;
+	pid_t pid;
+	ssize_t n;
+
+	*user = *password = NULL;
+	if (!scheme_end)
+		return -1;
+	/* git credential takes the URL whole and splits it itself. */
+	sf_buf_addf(&in, "url=%s\n\n", url);
+	if (pipe(to) || pipe(from))
+		goto fail;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
+	/* posix_spawn, not fork: apply runs threads, and a forked child of
+	 * a threaded process may only call async-signal-safe functions. */
+	{
+		extern char **environ;
+		static char git[] = "git", dash_c[] = "-C", cred[] = "credential",
+			    fill[] = "fill", noprompt[] = "GIT_TERMINAL_PROMPT=0",
+			    askpass[] = "GIT_ASKPASS=true";
+		posix_spawn_file_actions_t fa;
+		char *dir = sf_xstrdup(cwd ? cwd : ".");
+		char *argv[] = { git, dash_c, dir, cred, fill, NULL };
+		char **envp;
+		size_t ne = 0, k = 0;
+		int e;
+
+		while (environ[ne])
+			ne++;
+		envp = sf_xcalloc(ne + 3, sizeof(*envp));
+		for (ne = 0; environ[ne]; ne++)
+			if (!sf_str_has_prefix(
+			        environ[ne], "GIT_TERMINAL_PROMPT=") &&
+			    !sf_str_has_prefix(environ[ne], "GIT_ASKPASS="))
+				envp[k++] = environ[ne];
+		/* Never a prompt: CI has no terminal, and a hang is worse
+		 * than a clear authentication error. */
+		envp[k++] = noprompt;
+		envp[k++] = askpass;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, to[0], 0);
+		posix_spawn_file_actions_adddup2(&fa, from[1], 1);
+		posix_spawn_file_actions_addclose(&fa, to[1]);
+		posix_spawn_file_actions_addclose(&fa, from[0]);
+		e = posix_spawnp(&pid, "git", &fa, NULL, argv, envp);
+		posix_spawn_file_actions_destroy(&fa);
+		free(envp);
+		free(dir);
+		if (e)
+			goto fail_sig;
+	}
+	close(to[0]);
+	close(from[1]);
+	to[0] = from[1] = -1;
+	(void)write_all(to[1], in.buf, in.len);
+	close(to[1]);
+	to[1] = -1;
+	while ((n = read(from[0], chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || out.len > 64 * 1024)
+			break;
+		sf_buf_add(&out, chunk, (size_t)n);
+	}
+	close(from[0]);
+	from[0] = -1;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGPIPE, &old, NULL);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		for (line = strtok_r(out.buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			/* Empty answers (GIT_ASKPASS=true's) are none. */
+			if (sf_str_has_prefix(line, "username=") && line[9] &&
+			    !*user)
+				*user = sf_xstrdup(line + 9);
+			else if (sf_str_has_prefix(line, "password=") &&
+			    line[9] && !*password)
+				*password = sf_xstrdup(line + 9);
+		}
+	sf_buf_release_secret(&out);
+	sf_buf_release_secret(&in);
+	if (*user && *password)
+		return 0;
+	free(*user);
+	if (*password) {
+		sf_wipe(*password, strlen(*password));
+		free(*password);
+	}
+	*user = *password = NULL;
+	return -1;
+fail_sig:
+	sigaction(SIGPIPE, &old, NULL);
+fail:
+	for (n = 0; n < 2; n++) {
+		if (to[n] >= 0)
+			close(to[n]);
+		if (from[n] >= 0)
+			close(from[n]);
+	}
+	sf_buf_release_secret(&in);
+	return -1;
+}
+
 /* ---- talking to the remote ---- */
 
 struct cb_state {
 	int tried_agent;
 	int tried_token;
+	int tried_helper;
+	const char *workdir; /* where `git credential` reads its config */
 	/* A push: dst must still be at old (or absent without old). */
 	const char *dst;
 	const struct tip *old;
@@ -120,7 +258,6 @@ cred_cb(git_credential **out, const char *url, const char *user,
 	struct cb_state *c = payload;
 	const char *token;
 
-	(void)url;
 	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !c->tried_agent++)
 		return git_credential_ssh_key_from_agent(
 		    out, user && *user ? user : "git");
@@ -129,6 +266,20 @@ cred_cb(git_credential **out, const char *url, const char *user,
 	    !c->tried_token++)
 		return git_credential_userpass_plaintext_new(
 		    out, "x-access-token", token);
+	/* Then git's credential helpers, as `git push` would ask them. */
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) &&
+	    !c->tried_helper++) {
+		char *u, *p;
+		int rc;
+
+		if (sf_git_credential_fill(url, c->workdir, &u, &p) == 0) {
+			rc = git_credential_userpass_plaintext_new(out, u, p);
+			sf_wipe(p, strlen(p));
+			free(p);
+			free(u);
+			return rc;
+		}
+	}
 	return GIT_PASSTHROUGH;
 }
 
@@ -167,8 +318,12 @@ update_ref_cb(const char *refname, const char *status, void *data)
 }
 
 static void
-init_callbacks(git_remote_callbacks *cbs, struct cb_state *c)
+init_callbacks(
+    struct sf_gitstore *g, git_remote_callbacks *cbs, struct cb_state *c)
 {
+	const char *wd = git_repository_workdir(g->repo);
+
+	c->workdir = wd ? wd : git_repository_path(g->repo);
 	cbs->credentials = cred_cb;
 	cbs->push_negotiation = negotiate_cb;
 	cbs->push_update_reference = update_ref_cb;
@@ -230,7 +385,7 @@ remote_tips(struct sf_gitstore *g, struct tip *state, struct tip *lock,
 	memset(&c, 0, sizeof(c));
 	memset(state, 0, sizeof(*state));
 	memset(lock, 0, sizeof(*lock));
-	init_callbacks(&cbs, &c);
+	init_callbacks(g, &cbs, &c);
 	if ((rc = open_remote(g, &r, err)))
 		return rc;
 	if (git_remote_connect(r, GIT_DIRECTION_FETCH, &cbs, NULL, NULL) < 0) {
@@ -328,7 +483,7 @@ push_update(struct sf_gitstore *g, const char *name, const struct tip *old,
 	memset(&c, 0, sizeof(c));
 	c.dst = name;
 	c.old = old;
-	init_callbacks(&cbs, &c);
+	init_callbacks(g, &cbs, &c);
 	if ((rc = open_remote(g, &r, err)))
 		return rc;
 	if (id) {

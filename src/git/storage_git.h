@@ -41,4 +41,13 @@ struct sf_storage_git_opts {
 struct sf_storage *sf_storage_git_new(const char *repo_path, const char *remote,
     const char *ref, const struct sf_storage_git_opts *o, struct sf_err *err);
 
+/*
+ * What `git credential fill` answers for url, run in directory cwd (its
+ * config names the helpers): the credential helpers of the user, as git
+ * itself would ask them, never a prompt. 0 with *user and *password
+ * (free *password with sf_wipe first), -1 when there is none.
+ */
+int sf_git_credential_fill(
+    const char *url, const char *cwd, char **user, char **password);
+
 #endif

@@ -731,6 +731,47 @@ test_url_secret(void **state)
 	sf_storage_free(a);
 }
 
+/* git's credential helpers answer for an https remote; nothing prompts. */
+static void
+test_credential_helper(void **state)
+{
+	struct world *w = *state;
+	char *cfg = sf_xasprintf("%s/.gitconfig", w->dir), *u, *p;
+	char *old_home = getenv("HOME") ? sf_xstrdup(getenv("HOME")) : NULL;
+	FILE *f;
+
+	setenv("HOME", w->dir, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	/* No helper: none, and no prompt (the test would hang). */
+	assert_int_equal(sf_git_credential_fill(
+	                     "https://git.example.invalid/x.git", w->a, &u, &p),
+	    -1);
+	assert_null(u);
+	assert_null(p);
+	f = fopen(cfg, "w");
+	assert_non_null(f);
+	fputs("[credential]\n\thelper = \"!f() { test \\\"$1\\\" = get && "
+	      "echo username=helper-user && echo password=helper-pass; }; f\"\n",
+	    f);
+	fclose(f);
+	assert_int_equal(sf_git_credential_fill(
+	                     "https://git.example.invalid/x.git", w->a, &u, &p),
+	    0);
+	assert_string_equal(u, "helper-user");
+	assert_string_equal(p, "helper-pass");
+	free(u);
+	free(p);
+	/* Not a URL (a path, a remote name): not git credential's business. */
+	assert_int_equal(sf_git_credential_fill("/srv/x.git", w->a, &u, &p), -1);
+	if (old_home) {
+		setenv("HOME", old_home, 1);
+		free(old_home);
+	} else {
+		unsetenv("HOME");
+	}
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -757,6 +798,8 @@ main(void)
 		    test_history, world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_url_secret, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_credential_helper, world_setup, world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
