@@ -816,58 +816,6 @@ gitstore_write(struct sf_storage *s, const char *data, size_t len,
 
 /* ---- the lock ---- */
 
-static void
-lock_encode(const struct sf_lock_info *li, struct sf_buf *out)
-{
-	char t[32];
-	json_t *o;
-	char *s;
-
-	sf_time_format(t, li->started);
-	o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "id", li->id, "pid",
-	    (json_int_t)li->pid, "host", li->host, "command", li->command,
-	    "started", t);
-	s = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
-	if (!s)
-		sf_die("cannot encode a lock record");
-	sf_buf_adds(out, s);
-	sf_buf_addch(out, '\n');
-	free(s);
-	json_decref(o);
-}
-
-static int
-copy_str(char *dst, size_t n, json_t *v)
-{
-	if (!json_is_string(v) || !json_string_length(v))
-		return -1;
-	snprintf(dst, n, "%s", json_string_value(v));
-	return 0;
-}
-
-static int
-lock_decode(const char *text, size_t len, struct sf_lock_info *li)
-{
-	json_t *o = json_loadb(text, len, 0, NULL);
-	json_t *pid = json_object_get(o, "pid");
-	int rc = -1;
-
-	memset(li, 0, sizeof(*li));
-	if (json_is_object(o) && json_is_integer(pid) &&
-	    !copy_str(li->id, sizeof(li->id), json_object_get(o, "id")) &&
-	    !copy_str(li->host, sizeof(li->host), json_object_get(o, "host")) &&
-	    !copy_str(li->command, sizeof(li->command),
-	        json_object_get(o, "command")) &&
-	    json_is_string(json_object_get(o, "started")) &&
-	    !sf_time_parse(json_string_value(json_object_get(o, "started")),
-	        &li->started)) {
-		li->pid = json_integer_value(pid);
-		rc = 0;
-	}
-	json_decref(o);
-	return rc;
-}
-
 /* The record of the lock at commit t. */
 static int
 read_lock(struct sf_gitstore *g, const struct tip *t, struct sf_lock_info *li,
@@ -880,7 +828,7 @@ read_lock(struct sf_gitstore *g, const struct tip *t, struct sf_lock_info *li,
 	rc = blob_at(g, &t->id, LOCK_PATH, &blob, err);
 	if (!rc)
 		rc = read_blob(g, &blob, LOCK_MAX, &b, err);
-	if (rc == SF_ENOTFOUND || (!rc && lock_decode(b.buf, b.len, li)))
+	if (rc == SF_ENOTFOUND || (!rc && sf_lock_decode(b.buf, b.len, li)))
 		rc = sf_error(err, SF_EINVALID, g->lockref,
 		    "the lock is not one sandform wrote; if no sandform is "
 		    "running, delete the ref %s",
@@ -933,7 +881,7 @@ gitstore_lock(struct sf_storage *s, const struct sf_lock_req *req,
 	snprintf(me.command, sizeof(me.command), "%s",
 	    req->command && *req->command ? req->command : "sandform");
 	start = me.started = sf_state_now(&s->env);
-	lock_encode(&me, &text);
+	sf_lock_encode(&me, &text);
 	data = text.buf;
 	msg = sf_xasprintf("sandform: lock %s (%s, pid %lld on %s)\n", me.id,
 	    me.command, (long long)me.pid, me.host);

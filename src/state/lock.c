@@ -33,8 +33,8 @@ lock_path(struct sf_local *l)
 	return sf_fs_join(l->dir, SF_STATE_LOCK);
 }
 
-static void
-lock_encode(const struct sf_lock_info *li, struct sf_buf *out)
+void
+sf_lock_encode(const struct sf_lock_info *li, struct sf_buf *out)
 {
 	char t[32];
 	json_t *o;
@@ -62,8 +62,8 @@ copy_str(char *dst, size_t n, json_t *v)
 	return 0;
 }
 
-static int
-lock_decode(const char *text, size_t len, struct sf_lock_info *li)
+int
+sf_lock_decode(const char *text, size_t len, struct sf_lock_info *li)
 {
 	json_t *o = json_loadb(text, len, 0, NULL);
 	json_t *pid = json_object_get(o, "pid");
@@ -97,7 +97,7 @@ read_lock(struct sf_local *l, struct sf_lock_info *li, struct sf_err *err)
 	rc = sf_fs_read(path, LOCK_MAX, &b, err);
 	if (rc == SF_ENOTFOUND)
 		sf_error(err, rc, l->base.where, "the state is not locked");
-	else if (!rc && lock_decode(b.buf, b.len, li))
+	else if (!rc && sf_lock_decode(b.buf, b.len, li))
 		rc = sf_error(err, SF_EINVALID, path,
 		    "the lock file is not one sandform wrote; if no sandform "
 		    "is running, remove it by hand");
@@ -155,7 +155,7 @@ sf_local_lock(struct sf_storage *s, const struct sf_lock_req *req,
 	snprintf(me.command, sizeof(me.command), "%s",
 	    req->command && *req->command ? req->command : "sandform");
 	start = me.started = sf_state_now(&s->env);
-	lock_encode(&me, &text);
+	sf_lock_encode(&me, &text);
 
 	for (;;) {
 		if ((rc = sf_local_gate(l, true, &fd, err)))

@@ -166,6 +166,12 @@ void sf_storage_revs_free(struct sf_storage_rev *revs, size_t n);
 bool sf_storage_job_name_ok(const char *s);
 bool sf_storage_run_id_ok(const char *s);
 
+/* A lock record as every backend stores it: a JSON object of id, pid,
+ * host, command and started (RFC 3339), and back; -1 when text is not
+ * one. */
+void sf_lock_encode(const struct sf_lock_info *li, struct sf_buf *out);
+int sf_lock_decode(const char *text, size_t len, struct sf_lock_info *li);
+
 /* "pid 1234 on host (apply, started 2025-11-26T13:39:00Z)" */
 void sf_lock_describe(struct sf_buf *out, const struct sf_lock_info *l);
 

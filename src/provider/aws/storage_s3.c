@@ -475,60 +475,6 @@ out:
 
 /* ---- the lock ---- */
 
-static void
-lock_encode(const struct sf_lock_info *li, struct sf_buf *out)
-{
-	char t[32];
-	json_t *o;
-	char *str;
-
-	sf_time_format(t, li->started);
-	o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "id", li->id, "pid",
-	    (json_int_t)li->pid, "host", li->host, "command", li->command,
-	    "started", t);
-	str = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
-	if (!str)
-		sf_die("cannot encode a lock record");
-	sf_buf_adds(out, str);
-	sf_buf_addch(out, '\n');
-	free(str);
-	json_decref(o);
-}
-
-static int
-copy_json_str(char *dst, size_t n, json_t *v)
-{
-	if (!json_is_string(v) || !json_string_length(v))
-		return -1;
-	snprintf(dst, n, "%s", json_string_value(v));
-	return 0;
-}
-
-static int
-lock_decode(const char *text, size_t len, struct sf_lock_info *li)
-{
-	json_t *o = json_loadb(text, len, 0, NULL);
-	json_t *pid = json_object_get(o, "pid");
-	int rc = -1;
-
-	memset(li, 0, sizeof(*li));
-	if (json_is_object(o) && json_is_integer(pid) &&
-	    json_integer_value(pid) > 0 &&
-	    !copy_json_str(li->id, sizeof(li->id), json_object_get(o, "id")) &&
-	    !copy_json_str(
-	        li->host, sizeof(li->host), json_object_get(o, "host")) &&
-	    !copy_json_str(li->command, sizeof(li->command),
-	        json_object_get(o, "command")) &&
-	    json_is_string(json_object_get(o, "started")) &&
-	    !sf_time_parse(json_string_value(json_object_get(o, "started")),
-	        &li->started)) {
-		li->pid = json_integer_value(pid);
-		rc = 0;
-	}
-	json_decref(o);
-	return rc;
-}
-
 /* The lock's record and the ETag of its object: SF_ENOTFOUND without a
  * lock, SF_EINVALID when it is not one of ours. */
 static int
@@ -550,7 +496,7 @@ read_lock(struct sf_s3 *s, struct sf_lock_info *li, char etag[SF_STORAGE_VER_MAX
 	} else if (r.status != 200) {
 		rc = s3_fail(s, &r, SF_ERROR, s->base.where,
 		    "cannot read the lock", err);
-	} else if (lock_decode(r.body.buf, r.body.len, li)) {
+	} else if (sf_lock_decode(r.body.buf, r.body.len, li)) {
 		rc = sf_error(err, SF_EINVALID, s->base.where,
 		    "the lock object s3://%s/%s is not one sandform wrote; if "
 		    "no sandform is running, remove it by hand",
@@ -630,7 +576,7 @@ s3_lock(struct sf_storage *st, const struct sf_lock_req *req,
 	snprintf(me.command, sizeof(me.command), "%s",
 	    req->command && *req->command ? req->command : "sandform");
 	start = me.started = sf_state_now(&st->env);
-	lock_encode(&me, &text);
+	sf_lock_encode(&me, &text);
 
 	for (;;) {
 		struct s3_req q = { .method = "PUT",
