@@ -342,11 +342,22 @@ apply_main(const char *cmd, int argc, char **argv, bool destroy)
 	/* AWS reports READY a little before it is: see it twice there. */
 	ao.ready_confirmations =
 	    w.cfg->provider.target == SF_TARGET_AWS ? 2 : 1;
+	{
+		const struct sf_plan_counts *c = &fp.plan.counts;
+		char *what = sf_xasprintf("Plan: %zu to add, %zu to change, %zu "
+		                          "to replace, %zu to destroy.",
+		    c->add, c->change, c->replace, c->destroy);
+
+		sf_work_note(&w, what);
+		free(what);
+	}
 	arc = sf_apply(w.provider, &fp.plan, &w.rec, &ao, &res, &err);
 	if (arc)
 		sf_cli_report(&err);
-	if (!arc && !a.no_jobs && !a.destroy)
+	if (!arc && !a.no_jobs && !a.destroy) {
+		sf_work_note(&w, "The due jobs run.");
 		jrc = run_jobs(&w, &fp, &jobs_ok, &jobs_failed);
+	}
 	printf("\n%s%s! Interpreters: %zu added, %zu changed, %zu destroyed"
 	       "%s",
 	    arc || jrc ? "Apply finished with errors" : "Apply complete",

@@ -143,16 +143,7 @@ sf_work_state(struct sf_work *w, const char *state_opt, int64_t lock_timeout_ms)
 	w->state_dir = sf_cli_state_dir(w->dir, state_opt);
 	if (!(w->storage = sf_cli_storage_open(w->cfg, w->dir, state_opt)))
 		return SF_EXIT_ERROR;
-	if (w->in_git) {
-		/* The "why" of the commits a git backend makes. */
-		char *note = sf_xasprintf("Manifests at %s%s%s%s.",
-		    w->prov.commit, *w->prov.branch ? " on " : "",
-		    w->prov.branch, w->prov.dirty ? ", with uncommitted changes"
-		                                  : "");
-
-		sf_storage_note(w->storage, note);
-		free(note);
-	}
+	sf_work_note(w, NULL);
 	if (lock_timeout_ms >= 0) {
 		if ((rc = sf_cli_state_lock(
 		         w->storage, w->command, lock_timeout_ms)))
@@ -346,6 +337,22 @@ set_str(char **dst, const char *src)
 {
 	free(*dst);
 	*dst = src && *src ? sf_xstrdup(src) : NULL;
+}
+
+void
+sf_work_note(struct sf_work *w, const char *what)
+{
+	struct sf_buf b = SF_BUF_INIT;
+
+	if (what)
+		sf_buf_addf(&b, "%s\n", what);
+	if (w->in_git)
+		sf_buf_addf(&b, "%sManifests at %s%s%s%s.", what ? "\n" : "",
+		    w->prov.commit, *w->prov.branch ? " on " : "",
+		    w->prov.branch,
+		    w->prov.dirty ? ", with uncommitted changes" : "");
+	sf_storage_note(w->storage, b.len ? b.buf : NULL);
+	sf_buf_release(&b);
 }
 
 int

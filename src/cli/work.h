@@ -70,6 +70,9 @@ void sf_work_count_sessions(struct sf_work *w, const struct sf_plan *plan);
 char *sf_work_provenance_json(const struct sf_work *w);
 /* Save w->rec (the lock must be held), with the provenance. */
 int sf_work_save(struct sf_work *w, struct sf_err *err);
+/* Why the next saves happen ("Plan: 1 to add, ..."; NULL: only where the
+ * manifests came from), for backends that keep a history (git commits). */
+void sf_work_note(struct sf_work *w, const char *what);
 void sf_work_release(struct sf_work *w);
 
 #endif

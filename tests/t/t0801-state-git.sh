@@ -65,6 +65,7 @@ git --git-dir=remote.git log -1 --format=%B refs/sandform/state >msg
 check '... with a message saying what wrote it and from where' \
 	grep -Eq "^sandform apply: state serial [0-9]+$" msg
 check '... naming the manifests commit' grep -q "Manifests at $head_a on main" msg
+check '... and the plan it carried out' grep -qx "Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy." msg
 check '... in a tree with the state file' \
 	git --git-dir=remote.git cat-file -e refs/sandform/state:sandform.state.json
 check 'the branch of clone a did not move' test "$(git -C a rev-parse HEAD)" = "$head_a"
