@@ -188,50 +188,136 @@ open_git(const struct sf_state_config *sc, const char *manifest_dir,
 }
 
 static struct sf_storage *
-open_s3(const struct sf_config *cfg, struct sf_err *err)
+open_s3(const struct sf_state_config *sc, const struct sf_config *cfg,
+    struct sf_err *err)
 {
-	const struct sf_state_config *sc = &cfg->state;
+	static const struct sf_lstr none;
 	struct sf_storage_s3_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.bucket = sc->bucket.s;
 	o.key = lstr_or(&sc->key, NULL);
-	o.region = lstr_or(&sc->region, lstr_or(&cfg->provider.region, NULL));
+	o.region = lstr_or(&sc->region,
+	    lstr_or(cfg ? &cfg->provider.region : &none, NULL));
 	o.endpoint = lstr_or(&sc->endpoint, NULL);
-	o.profile = lstr_or(&cfg->provider.profile, NULL);
+	o.profile = lstr_or(cfg ? &cfg->provider.profile : &none, NULL);
 	o.log = sf_cli_debug ? sf_cli_debug_log : NULL;
 	return sf_storage_s3_new(&o, err);
+}
+
+/*
+ * The state: block as the environment amends it, for CI that keeps one set
+ * of manifests and chooses the backend per pipeline: SANDFORM_STATE_BACKEND
+ * replaces the block; SANDFORM_STATE_{REMOTE,REF,BUCKET,KEY,REGION,
+ * ENDPOINT} replace one key. Reports a bad value itself.
+ */
+static int
+state_from_env(struct sf_state_config *sc, bool *from_env)
+{
+	static const struct {
+		const char *var;
+		size_t off;
+	} keys[] = {
+		{ "SANDFORM_STATE_REMOTE", offsetof(struct sf_state_config, remote) },
+		{ "SANDFORM_STATE_REF", offsetof(struct sf_state_config, ref) },
+		{ "SANDFORM_STATE_BUCKET", offsetof(struct sf_state_config, bucket) },
+		{ "SANDFORM_STATE_KEY", offsetof(struct sf_state_config, key) },
+		{ "SANDFORM_STATE_REGION", offsetof(struct sf_state_config, region) },
+		{ "SANDFORM_STATE_ENDPOINT",
+		    offsetof(struct sf_state_config, endpoint) },
+	};
+	const char *b = getenv("SANDFORM_STATE_BACKEND"), *v;
+	size_t i;
+
+	*from_env = false;
+	if (b && *b) {
+		memset(sc, 0, sizeof(*sc));
+		sc->set = *from_env = true;
+		if (!strcmp(b, "local"))
+			sc->backend = SF_STATE_LOCAL;
+		else if (!strcmp(b, "git"))
+			sc->backend = SF_STATE_GIT;
+		else if (!strcmp(b, "s3"))
+			sc->backend = SF_STATE_S3;
+		else {
+			fprintf(stderr,
+			    "sandform: error: SANDFORM_STATE_BACKEND must be "
+			    "local, git or s3, not \"%s\"\n",
+			    b);
+			return -1;
+		}
+	}
+	for (i = 0; i < SF_ARRAY_LEN(keys); i++)
+		if ((v = getenv(keys[i].var)) && *v) {
+			struct sf_lstr *l =
+			    (struct sf_lstr *)((char *)sc + keys[i].off);
+
+			memset(l, 0, sizeof(*l));
+			l->s = v;
+			*from_env = true;
+		}
+	if (!*from_env)
+		return 0;
+	if (sc->ref.s && strncmp(sc->ref.s, "refs/", 5)) {
+		fprintf(stderr,
+		    "sandform: error: the state's ref must be a full ref "
+		    "name such as refs/sandform/state, not \"%s\"\n",
+		    sc->ref.s);
+		return -1;
+	}
+	if (sc->backend == SF_STATE_S3 && !sc->bucket.s) {
+		fprintf(stderr, "sandform: error: the s3 backend needs a bucket "
+		                "(state.bucket or SANDFORM_STATE_BUCKET)\n");
+		return -1;
+	}
+	return 0;
 }
 
 struct sf_storage *
 sf_cli_storage_open(const struct sf_config *cfg, const char *manifest_dir,
     const char *state_opt)
 {
-	const struct sf_state_config *sc = cfg ? &cfg->state : NULL;
+	struct sf_state_config merged, *sc = &merged;
 	struct sf_storage *s = NULL;
 	struct sf_err err;
+	bool from_env;
 	char *dir;
 
-	if (!sc || !sc->set || sc->backend == SF_STATE_LOCAL) {
+	if (cfg)
+		merged = cfg->state;
+	else
+		memset(&merged, 0, sizeof(merged));
+	if (state_from_env(&merged, &from_env))
+		return NULL;
+	if (!sc->set || sc->backend == SF_STATE_LOCAL) {
 		dir = sf_cli_state_dir(manifest_dir, state_opt);
 		s = sf_cli_state_open(dir);
 		free(dir);
 		return s;
 	}
 	if (state_opt) {
-		fprintf(stderr,
-		    "%s:%u:%u: error: --state names a local state directory, "
-		    "but this state: block keeps the state in %s; drop "
-		    "--state, or move the state with `sandform state pull` "
-		    "and `state push`\n",
-		    sc->pos.file ? sc->pos.file : "manifest", sc->pos.line,
-		    sc->pos.col, sc->backend == SF_STATE_GIT ? "git" : "S3");
+		const char *backend = sc->backend == SF_STATE_GIT ? "git" : "S3";
+
+		if (from_env)
+			fprintf(stderr,
+			    "sandform: error: --state names a local state "
+			    "directory, but SANDFORM_STATE_* keep the state in "
+			    "%s; drop one of them\n",
+			    backend);
+		else
+			fprintf(stderr,
+			    "%s:%u:%u: error: --state names a local state "
+			    "directory, but this state: block keeps the state "
+			    "in %s; drop --state, or move the state with "
+			    "`sandform state pull` and `state push`\n",
+			    sc->pos.file ? sc->pos.file : "manifest",
+			    sc->pos.line, sc->pos.col, backend);
 		return NULL;
 	}
 	if (sc->backend == SF_STATE_GIT)
 		s = open_git(sc, manifest_dir ? manifest_dir : ".", &err);
 	else
-		s = open_s3(cfg, &err);
+		s = open_s3(sc, cfg, &err);
 	if (!s)
 		sf_cli_report(&err);
 	return s;

@@ -104,4 +104,19 @@ AWS_SECRET_ACCESS_KEY=not-the-secret-key expect_failure 'plan with a wrong secre
 expect_output '... is refused by S3' stderr 'SignatureDoesNotMatch'
 expect_no_output '... without the secret in the message' stderr 'not-the-secret-key'
 
+# The backend from the environment instead of the manifests (CI that picks
+# it per pipeline): SANDFORM_STATE_BACKEND replaces the block.
+mkdir -p e
+printf 'version: 1\ninterpreters:\n  alpha: {}\n' >e/main.yaml
+SANDFORM_STATE_BACKEND=s3 SANDFORM_STATE_BUCKET=team-state \
+	SANDFORM_STATE_KEY=infra/prod.json SANDFORM_STATE_REGION=us-east-1 \
+	SANDFORM_STATE_ENDPOINT=$url expect_success 'state list with the backend from the environment' \
+	sandform state list e
+expect_output '... reads the shared state' stdout '^beta +beta-'
+check '... and no local one' test ! -e e/state/sandform.state.json
+SANDFORM_STATE_BACKEND=ftp expect_failure 'a bad SANDFORM_STATE_BACKEND' sandform state list e
+expect_output '... is named' stderr 'SANDFORM_STATE_BACKEND must be local, git or s3, not "ftp"'
+SANDFORM_STATE_BACKEND=s3 expect_failure 's3 from the environment without a bucket' sandform state list e
+expect_output '... says what is missing' stderr 'the s3 backend needs a bucket'
+
 done_testing
