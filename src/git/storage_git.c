@@ -838,27 +838,6 @@ read_lock(struct sf_gitstore *g, const struct tip *t, struct sf_lock_info *li,
 }
 
 static int
-conflict(struct sf_gitstore *g, const struct sf_lock_info *li,
-    int64_t waited_ms, struct sf_err *err)
-{
-	struct sf_buf b = SF_BUF_INIT;
-	int rc;
-
-	sf_buf_adds(&b, "the state is locked by ");
-	sf_lock_describe(&b, li);
-	if (waited_ms > 0)
-		sf_buf_addf(&b, ", still after waiting %lld.%03llds",
-		    (long long)(waited_ms / 1000),
-		    (long long)(waited_ms % 1000));
-	sf_buf_addf(&b,
-	    "; if it is not running any more, run `sandform force-unlock %s`",
-	    li->id);
-	rc = sf_error(err, SF_ECONFLICT, g->base.where, "%s", b.buf);
-	sf_buf_release(&b);
-	return rc;
-}
-
-static int
 gitstore_lock(struct sf_storage *s, const struct sf_lock_req *req,
     struct sf_buf *warn, struct sf_err *err)
 {
@@ -914,7 +893,8 @@ gitstore_lock(struct sf_storage *s, const struct sf_lock_req *req,
 		now = sf_state_now(&s->env);
 		if (now - start >= timeout) {
 			if (known)
-				return conflict(g, &held, now - start, err);
+				return sf_lock_conflict(
+				    err, g->base.where, &held, now - start);
 			if (err)
 				err->code = SF_ECONFLICT;
 			if (!lk.exists)

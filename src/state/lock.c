@@ -115,9 +115,9 @@ holder_dead(struct sf_local *l, const struct sf_lock_info *li)
 	return kill((pid_t)li->pid, 0) < 0 && errno == ESRCH;
 }
 
-static int
-conflict(struct sf_local *l, const struct sf_lock_info *li, int64_t waited_ms,
-    struct sf_err *err)
+int
+sf_lock_conflict(struct sf_err *err, const char *where,
+    const struct sf_lock_info *li, int64_t waited_ms)
 {
 	struct sf_buf b = SF_BUF_INIT;
 	int rc;
@@ -131,7 +131,7 @@ conflict(struct sf_local *l, const struct sf_lock_info *li, int64_t waited_ms,
 	sf_buf_addf(&b,
 	    "; if it is not running any more, run `sandform force-unlock %s`",
 	    li->id);
-	rc = sf_error(err, SF_ECONFLICT, l->base.where, "%s", b.buf);
+	rc = sf_error(err, SF_ECONFLICT, where, "%s", b.buf);
 	sf_buf_release(&b);
 	return rc;
 }
@@ -205,7 +205,8 @@ sf_local_lock(struct sf_storage *s, const struct sf_lock_req *req,
 		now = sf_state_now(&s->env);
 		if (now - start >= timeout) {
 			if (!rc)
-				rc = conflict(l, &held, now - start, err);
+				rc = sf_lock_conflict(
+				    err, l->base.where, &held, now - start);
 			else if (rc == SF_ENOTFOUND)
 				rc = sf_error(err, SF_ECONFLICT, path,
 				    "the lock came and went; try again");

@@ -170,6 +170,10 @@ bool sf_storage_run_id_ok(const char *s);
  * host, command and started (RFC 3339), and back; -1 when text is not
  * one. */
 void sf_lock_encode(const struct sf_lock_info *li, struct sf_buf *out);
+/* Fill err (SF_ECONFLICT) for a lock li holds, with how long we waited and
+ * the force-unlock hint; returns SF_ECONFLICT. */
+int sf_lock_conflict(struct sf_err *err, const char *where,
+    const struct sf_lock_info *li, int64_t waited_ms);
 int sf_lock_decode(const char *text, size_t len, struct sf_lock_info *li);
 
 /* "pid 1234 on host (apply, started 2025-11-26T13:39:00Z)" */

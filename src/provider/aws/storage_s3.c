@@ -535,27 +535,6 @@ delete_lock(struct sf_s3 *s, const char *etag, struct sf_err *err)
 }
 
 static int
-conflict(struct sf_s3 *s, const struct sf_lock_info *li, int64_t waited_ms,
-    struct sf_err *err)
-{
-	struct sf_buf b = SF_BUF_INIT;
-	int rc;
-
-	sf_buf_adds(&b, "the state is locked by ");
-	sf_lock_describe(&b, li);
-	if (waited_ms > 0)
-		sf_buf_addf(&b, ", still after waiting %lld.%03llds",
-		    (long long)(waited_ms / 1000),
-		    (long long)(waited_ms % 1000));
-	sf_buf_addf(&b,
-	    "; if it is not running any more, run `sandform force-unlock %s`",
-	    li->id);
-	rc = sf_error(err, SF_ECONFLICT, s->base.where, "%s", b.buf);
-	sf_buf_release(&b);
-	return rc;
-}
-
-static int
 s3_lock(struct sf_storage *st, const struct sf_lock_req *req,
     struct sf_buf *warn, struct sf_err *err)
 {
@@ -609,7 +588,8 @@ s3_lock(struct sf_storage *st, const struct sf_lock_req *req,
 		now = sf_state_now(&st->env);
 		if (now - start >= timeout) {
 			if (!rc)
-				rc = conflict(s, &held, now - start, err);
+				rc = sf_lock_conflict(
+				    err, s->base.where, &held, now - start);
 			else if (rc == SF_ENOTFOUND)
 				rc = sf_error(err, SF_ECONFLICT, st->where,
 				    "the lock came and went; try again");
