@@ -4,6 +4,7 @@
 
 #include "apply/apply.h"
 #include "cli/cli.h"
+#include "cli/statecmd.h"
 #include "cli/jobrun.h"
 #include "cli/planfile.h"
 #include "util/time.h"
@@ -266,11 +267,13 @@ apply_main(const char *cmd, int argc, char **argv, bool destroy)
 		memcpy(a.targets, pf.targets, pf.ntargets * sizeof(char *));
 		a.ntargets = pf.ntargets;
 		a.no_refresh = !pf.refreshed;
-		if (!a.state)
-			a.state = pf.state_dir;
 		if (sf_work_load_files(
 		        &w, cmd, pf.dir, pf.files, pf.nfiles, a.vars, a.nvars))
 			goto out;
+		/* The plan's state directory, unless the state lives in a
+		 * shared backend (which names itself). */
+		if (!a.state && sf_cli_state_is_local(w.cfg))
+			a.state = pf.state_dir;
 	} else if (sf_work_load(&w, cmd, a.dir, a.vars, a.nvars)) {
 		goto out;
 	}
@@ -344,9 +347,10 @@ apply_main(const char *cmd, int argc, char **argv, bool destroy)
 	    w.cfg->provider.target == SF_TARGET_AWS ? 2 : 1;
 	{
 		const struct sf_plan_counts *c = &fp.plan.counts;
-		char *what = sf_xasprintf("Plan: %zu to add, %zu to change, %zu "
-		                          "to replace, %zu to destroy.",
-		    c->add, c->change, c->replace, c->destroy);
+		char *what =
+		    sf_xasprintf("Plan: %zu to add, %zu to change, %zu "
+		                 "to replace, %zu to destroy.",
+		        c->add, c->change, c->replace, c->destroy);
 
 		sf_work_note(&w, what);
 		free(what);

@@ -57,8 +57,8 @@ local_jobs(const char *state_dir, char ***jobs, size_t *n)
 
 /* Copy every run record of src into dst; *copied counts them. */
 static int
-copy_runs(struct sf_storage *src, const char *src_dir,
-    struct sf_storage *dst, size_t *copied, struct sf_err *err)
+copy_runs(struct sf_storage *src, const char *src_dir, struct sf_storage *dst,
+    size_t *copied, struct sf_err *err)
 {
 	char **jobs, **runs = NULL;
 	size_t njobs, nruns = 0, i, k;
@@ -66,7 +66,8 @@ copy_runs(struct sf_storage *src, const char *src_dir,
 
 	local_jobs(src_dir, &jobs, &njobs);
 	for (i = 0; i < njobs && !rc; i++) {
-		if ((rc = sf_storage_list_runs(src, jobs[i], &runs, &nruns, err)))
+		if ((rc = sf_storage_list_runs(
+		         src, jobs[i], &runs, &nruns, err)))
 			break;
 		for (k = 0; k < nruns && !rc; k++) {
 			struct sf_buf b = SF_BUF_INIT;
@@ -197,8 +198,8 @@ cmd_init(int argc, char **argv)
 			return sf_cli_usage_error(
 			    "init", "%s needs a value", argv[optind - 1]);
 		default:
-			return sf_cli_usage_error("init",
-			    "unknown option \"%s\"", argv[optind - 1]);
+			return sf_cli_usage_error(
+			    "init", "unknown option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

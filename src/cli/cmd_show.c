@@ -42,7 +42,8 @@ show_state(const char *dir, const char *state, bool json)
 		goto out;
 	}
 	if (rc == SF_ENOTFOUND) {
-		printf("No state in %s yet: nothing has been applied.\n", s->where);
+		printf("No state in %s yet: nothing has been applied.\n",
+		    s->where);
 		rc = SF_OK;
 		goto out;
 	}

@@ -197,8 +197,8 @@ open_s3(const struct sf_state_config *sc, const struct sf_config *cfg,
 	memset(&o, 0, sizeof(o));
 	o.bucket = sc->bucket.s;
 	o.key = lstr_or(&sc->key, NULL);
-	o.region = lstr_or(&sc->region,
-	    lstr_or(cfg ? &cfg->provider.region : &none, NULL));
+	o.region = lstr_or(
+	    &sc->region, lstr_or(cfg ? &cfg->provider.region : &none, NULL));
 	o.endpoint = lstr_or(&sc->endpoint, NULL);
 	o.profile = lstr_or(cfg ? &cfg->provider.profile : &none, NULL);
 	o.log = sf_cli_debug ? sf_cli_debug_log : NULL;
@@ -212,17 +212,20 @@ open_s3(const struct sf_state_config *sc, const struct sf_config *cfg,
  * ENDPOINT} replace one key. Reports a bad value itself.
  */
 static int
-state_from_env(struct sf_state_config *sc, bool *from_env)
+state_from_env(struct sf_state_config *sc, bool *from_env, bool quiet)
 {
 	static const struct {
 		const char *var;
 		size_t off;
 	} keys[] = {
-		{ "SANDFORM_STATE_REMOTE", offsetof(struct sf_state_config, remote) },
+		{ "SANDFORM_STATE_REMOTE",
+		    offsetof(struct sf_state_config, remote) },
 		{ "SANDFORM_STATE_REF", offsetof(struct sf_state_config, ref) },
-		{ "SANDFORM_STATE_BUCKET", offsetof(struct sf_state_config, bucket) },
+		{ "SANDFORM_STATE_BUCKET",
+		    offsetof(struct sf_state_config, bucket) },
 		{ "SANDFORM_STATE_KEY", offsetof(struct sf_state_config, key) },
-		{ "SANDFORM_STATE_REGION", offsetof(struct sf_state_config, region) },
+		{ "SANDFORM_STATE_REGION",
+		    offsetof(struct sf_state_config, region) },
 		{ "SANDFORM_STATE_ENDPOINT",
 		    offsetof(struct sf_state_config, endpoint) },
 	};
@@ -240,10 +243,12 @@ state_from_env(struct sf_state_config *sc, bool *from_env)
 		else if (!strcmp(b, "s3"))
 			sc->backend = SF_STATE_S3;
 		else {
-			fprintf(stderr,
-			    "sandform: error: SANDFORM_STATE_BACKEND must be "
-			    "local, git or s3, not \"%s\"\n",
-			    b);
+			if (!quiet)
+				fprintf(stderr,
+				    "sandform: error: SANDFORM_STATE_BACKEND "
+				    "must be "
+				    "local, git or s3, not \"%s\"\n",
+				    b);
 			return -1;
 		}
 	}
@@ -259,18 +264,37 @@ state_from_env(struct sf_state_config *sc, bool *from_env)
 	if (!*from_env)
 		return 0;
 	if (sc->ref.s && strncmp(sc->ref.s, "refs/", 5)) {
-		fprintf(stderr,
-		    "sandform: error: the state's ref must be a full ref "
-		    "name such as refs/sandform/state, not \"%s\"\n",
-		    sc->ref.s);
+		if (!quiet)
+			fprintf(stderr,
+			    "sandform: error: the state's ref must be a full "
+			    "ref "
+			    "name such as refs/sandform/state, not \"%s\"\n",
+			    sc->ref.s);
 		return -1;
 	}
 	if (sc->backend == SF_STATE_S3 && !sc->bucket.s) {
-		fprintf(stderr, "sandform: error: the s3 backend needs a bucket "
-		                "(state.bucket or SANDFORM_STATE_BUCKET)\n");
+		if (!quiet)
+			fprintf(stderr,
+			    "sandform: error: the s3 backend needs a bucket "
+			    "(state.bucket or SANDFORM_STATE_BUCKET)\n");
 		return -1;
 	}
 	return 0;
+}
+
+bool
+sf_cli_state_is_local(const struct sf_config *cfg)
+{
+	struct sf_state_config sc;
+	bool from_env;
+
+	if (cfg)
+		sc = cfg->state;
+	else
+		memset(&sc, 0, sizeof(sc));
+	if (state_from_env(&sc, &from_env, true))
+		return false; /* opening it will say what is wrong */
+	return !sc.set || sc.backend == SF_STATE_LOCAL;
 }
 
 struct sf_storage *
@@ -287,7 +311,7 @@ sf_cli_storage_open(const struct sf_config *cfg, const char *manifest_dir,
 		merged = cfg->state;
 	else
 		memset(&merged, 0, sizeof(merged));
-	if (state_from_env(&merged, &from_env))
+	if (state_from_env(&merged, &from_env, false))
 		return NULL;
 	if (!sc->set || sc->backend == SF_STATE_LOCAL) {
 		dir = sf_cli_state_dir(manifest_dir, state_opt);
@@ -296,7 +320,8 @@ sf_cli_storage_open(const struct sf_config *cfg, const char *manifest_dir,
 		return s;
 	}
 	if (state_opt) {
-		const char *backend = sc->backend == SF_STATE_GIT ? "git" : "S3";
+		const char *backend =
+		    sc->backend == SF_STATE_GIT ? "git" : "S3";
 
 		if (from_env)
 			fprintf(stderr,

@@ -28,13 +28,12 @@ cmd_state_pull(int argc, char **argv)
 		return SF_EXIT_ERROR;
 	rc = sf_storage_read(s, &b, &ver, &err);
 	if (rc == SF_ENOTFOUND) {
-		fprintf(stderr, "sandform: error: no state in %s yet\n",
-		    s->where);
+		fprintf(
+		    stderr, "sandform: error: no state in %s yet\n", s->where);
 		rc = SF_EXIT_ERROR;
 	} else if (rc) {
 		rc = sf_cli_report(&err);
-	} else if (fwrite(b.buf, 1, b.len, stdout) != b.len ||
-	    fflush(stdout)) {
+	} else if (fwrite(b.buf, 1, b.len, stdout) != b.len || fflush(stdout)) {
 		fprintf(stderr, "sandform: error: writing the state: %s\n",
 		    strerror(errno));
 		rc = SF_EXIT_ERROR;
@@ -100,13 +99,14 @@ cmd_state_push(int argc, char **argv)
 		rc = sf_fs_read(a.pos[0], SF_STATE_MAX, &b, &err);
 	}
 	if (!rc)
-		rc = sf_state_from_json(b.buf ? b.buf : "", b.len, a.pos[0],
-		    &in, &err);
+		rc = sf_state_from_json(
+		    b.buf ? b.buf : "", b.len, a.pos[0], &in, &err);
 	if (rc) {
 		rc = sf_cli_report(&err);
 		goto out;
 	}
-	if (!(s = sf_cli_state_open_dir(a.npos > 1 ? a.pos[1] : ".", a.state))) {
+	if (!(s = sf_cli_state_open_dir(
+	          a.npos > 1 ? a.pos[1] : ".", a.state))) {
 		rc = SF_EXIT_ERROR;
 		goto out;
 	}
@@ -119,7 +119,8 @@ cmd_state_push(int argc, char **argv)
 		rc = sf_cli_report(&err);
 		goto out;
 	}
-	if (!fresh && may_replace(&cur, &in, a.pos[0], s->where, a.force, &err)) {
+	if (!fresh &&
+	    may_replace(&cur, &in, a.pos[0], s->where, a.force, &err)) {
 		rc = sf_cli_report(&err);
 		goto out;
 	}

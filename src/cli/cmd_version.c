@@ -33,8 +33,9 @@ cmd_version(int argc, char **argv)
 		json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}",
 		    "version", SF_VERSION, "commit", SF_GIT_COMMIT, "libraries",
 		    "libyaml", sf_manifest_yaml_version(), "jansson",
-		    JANSSON_VERSION, "libcurl", sf_http_curl_version(), "openssl",
-		    sf_sigv4_crypto_version(), "libgit2", sf_git_version());
+		    JANSSON_VERSION, "libcurl", sf_http_curl_version(),
+		    "openssl", sf_sigv4_crypto_version(), "libgit2",
+		    sf_git_version());
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 
 		puts(s);

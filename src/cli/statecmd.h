@@ -24,6 +24,9 @@ struct sf_storage *sf_cli_state_open(const char *state_dir);
 struct sf_config;
 struct sf_storage *sf_cli_storage_open(const struct sf_config *cfg,
     const char *manifest_dir, const char *state_opt);
+/* Whether cfg (with the environment's SANDFORM_STATE_*) keeps the state in
+ * a local directory. */
+bool sf_cli_state_is_local(const struct sf_config *cfg);
 /* The same for the commands that read no configuration otherwise: the
  * manifests in manifest_dir, when it has any, are loaded for it. */
 struct sf_storage *sf_cli_state_open_dir(

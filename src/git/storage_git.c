@@ -75,7 +75,7 @@ redact_text(const char *text)
 		const char *host = s + 3, *end = host, *at = NULL;
 
 		while (*end && *end != '/' && *end != ' ' && *end != '\'' &&
-		    *end != '"') {
+		       *end != '"') {
 			if (*end == '@')
 				at = end;
 			end++;
@@ -103,7 +103,6 @@ hex(const git_oid *id, char out[GIT_OID_HEXSZ + 1])
 	git_oid_tostr(out, GIT_OID_HEXSZ + 1, id);
 }
 
-
 /* ---- credentials, the way git gets them ---- */
 
 /* Write all of len bytes; false on an error. */
@@ -124,8 +123,8 @@ write_all(int fd, const char *p, size_t len)
 }
 
 int
-sf_git_credential_fill(const char *url, const char *cwd, char **user,
-    char **password)
+sf_git_credential_fill(
+    const char *url, const char *cwd, char **user, char **password)
 {
 	const char *scheme_end = strstr(url, "://");
 	struct sf_buf in = SF_BUF_INIT, out = SF_BUF_INIT;
@@ -149,9 +148,10 @@ sf_git_credential_fill(const char *url, const char *cwd, char **user,
 	 * a threaded process may only call async-signal-safe functions. */
 	{
 		extern char **environ;
-		static char git[] = "git", dash_c[] = "-C", cred[] = "credential",
-			    fill[] = "fill", noprompt[] = "GIT_TERMINAL_PROMPT=0",
-			    askpass[] = "GIT_ASKPASS=true";
+		static char git[] = "git", dash_c[] = "-C",
+		            cred[] = "credential", fill[] = "fill",
+		            noprompt[] = "GIT_TERMINAL_PROMPT=0",
+		            askpass[] = "GIT_ASKPASS=true";
 		posix_spawn_file_actions_t fa;
 		char *dir = sf_xstrdup(cwd ? cwd : ".");
 		char *argv[] = { git, dash_c, dir, cred, fill, NULL };
@@ -209,7 +209,7 @@ sf_git_credential_fill(const char *url, const char *cwd, char **user,
 			    !*user)
 				*user = sf_xstrdup(line + 9);
 			else if (sf_str_has_prefix(line, "password=") &&
-			    line[9] && !*password)
+			         line[9] && !*password)
 				*password = sf_xstrdup(line + 9);
 		}
 	sf_buf_release_secret(&out);
@@ -1138,8 +1138,8 @@ gitstore_free(struct sf_storage *s)
 /* ---- history ---- */
 
 static int
-gitstore_history(struct sf_storage *s, size_t max,
-    struct sf_storage_rev **revs, size_t *n, struct sf_err *err)
+gitstore_history(struct sf_storage *s, size_t max, struct sf_storage_rev **revs,
+    size_t *n, struct sf_err *err)
 {
 	struct sf_gitstore *g = gs(s);
 	git_revwalk *walk = NULL;

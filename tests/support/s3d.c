@@ -106,7 +106,8 @@ verify(struct s3d *d, struct MHD_Connection *c, const char *method,
 	if (sf_sigv4_verify(&chk, &req, &v, &err)) {
 		/* S3's names for what other services call these. */
 		static const char *const names[][2] = {
-			{ "InvalidSignatureException", "SignatureDoesNotMatch" },
+			{ "InvalidSignatureException",
+			    "SignatureDoesNotMatch" },
 			{ "IncompleteSignatureException",
 			    "AuthorizationHeaderMalformed" },
 			{ "UnrecognizedClientException", "InvalidAccessKeyId" },
@@ -144,12 +145,23 @@ xml_escape(struct sf_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sf_buf_adds(b, "&amp;"); break;
-		case '<': sf_buf_adds(b, "&lt;"); break;
-		case '>': sf_buf_adds(b, "&gt;"); break;
-		case '"': sf_buf_adds(b, "&quot;"); break;
-		case '\'': sf_buf_adds(b, "&apos;"); break;
-		default: sf_buf_addch(b, *s);
+		case '&':
+			sf_buf_adds(b, "&amp;");
+			break;
+		case '<':
+			sf_buf_adds(b, "&lt;");
+			break;
+		case '>':
+			sf_buf_adds(b, "&gt;");
+			break;
+		case '"':
+			sf_buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			sf_buf_adds(b, "&apos;");
+			break;
+		default:
+			sf_buf_addch(b, *s);
 		}
 	}
 }
@@ -186,8 +198,8 @@ struct answer {
 };
 
 static void
-error_answer(struct s3d *d, struct answer *a, unsigned status,
-    const char *code, const char *msg, const char *resource)
+error_answer(struct s3d *d, struct answer *a, unsigned status, const char *code,
+    const char *msg, const char *resource)
 {
 	a->status = status;
 	a->content_type = "application/xml";
@@ -203,8 +215,8 @@ error_answer(struct s3d *d, struct answer *a, unsigned status,
 		xml_escape(&a->body, resource);
 		sf_buf_adds(&a->body, "</Resource>");
 	}
-	sf_buf_addf(&a->body, "<RequestId>S3D%08lX</RequestId></Error>",
-	    d->next_id);
+	sf_buf_addf(
+	    &a->body, "<RequestId>S3D%08lX</RequestId></Error>", d->next_id);
 }
 
 static int
@@ -283,8 +295,8 @@ handle(struct s3d *d, struct MHD_Connection *c, const char *url,
     const char *uri, const char *method, const char *body, size_t len,
     struct answer *a)
 {
-	const char *auth = MHD_lookup_connection_value(
-	    c, MHD_HEADER_KIND, "Authorization");
+	const char *auth =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	const char *sha = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, "x-amz-content-sha256");
 	const char *if_match =
@@ -309,7 +321,8 @@ handle(struct s3d *d, struct MHD_Connection *c, const char *url,
 		type = verify(d, c, method, uri, body, len, &status, &msg);
 		if (type) {
 			d->refused++;
-			error_answer(d, a, (unsigned)status, type, msg.buf, url);
+			error_answer(
+			    d, a, (unsigned)status, type, msg.buf, url);
 			sf_buf_release(&msg);
 			return;
 		}

@@ -11,9 +11,10 @@
  *           at most max-keys (s3d_set_max_keys) keys a page
  *
  * ETags are the quoted MD5 of the bytes. Signatures are verified only
- * after s3d_set_credentials, but every request must carry an Authorization header that begins with
- * "AWS4-HMAC-SHA256 Credential=" and an x-amz-content-sha256 that is the
- * SHA-256 of its body (or UNSIGNED-PAYLOAD): 403 AccessDenied otherwise.
+ * after s3d_set_credentials, but every request must carry an Authorization
+ * header that begins with "AWS4-HMAC-SHA256 Credential=" and an
+ * x-amz-content-sha256 that is the SHA-256 of its body (or UNSIGNED-PAYLOAD):
+ * 403 AccessDenied otherwise.
  */
 #ifndef SF_S3D_H
 #define SF_S3D_H

@@ -126,6 +126,15 @@ check '... removes the lock ref on the remote' \
 	test -z "$(git --git-dir=remote.git for-each-ref refs/sandform/state-lock)"
 expect_status 'apply goes on after' 0 sandform apply --auto-approve a/infra
 
+# A saved plan applies against the shared state, not a local directory.
+printf '  zeta: {}\n' >>a/infra/main.yaml
+expect_status 'plan -out with the git backend' 2 \
+	sandform plan --detailed-exitcode --out a.plan a/infra
+expect_success 'apply the saved plan' sandform apply a.plan
+expect_output '... adds zeta' stdout 'Interpreters: 1 added'
+expect_failure 'the same plan again is stale' sandform apply a.plan
+expect_output '... says so' stderr 'stale plan: the state changed since it was made'
+
 expect_success 'state history' sandform state history b/infra
 expect_output '... lists the applies, newest first' stdout \
 	'^[0-9a-f]{12}  20[0-9-]+T[0-9:.]+Z  sandform apply: state serial [0-9]+$'

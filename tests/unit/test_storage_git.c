@@ -750,8 +750,9 @@ test_credential_helper(void **state)
 	assert_null(p);
 	f = fopen(cfg, "w");
 	assert_non_null(f);
-	fputs("[credential]\n\thelper = \"!f() { test \\\"$1\\\" = get && "
-	      "echo username=helper-user && echo password=helper-pass; }; f\"\n",
+	fputs(
+	    "[credential]\n\thelper = \"!f() { test \\\"$1\\\" = get && "
+	    "echo username=helper-user && echo password=helper-pass; }; f\"\n",
 	    f);
 	fclose(f);
 	assert_int_equal(sf_git_credential_fill(
@@ -762,7 +763,8 @@ test_credential_helper(void **state)
 	free(u);
 	free(p);
 	/* Not a URL (a path, a remote name): not git credential's business. */
-	assert_int_equal(sf_git_credential_fill("/srv/x.git", w->a, &u, &p), -1);
+	assert_int_equal(
+	    sf_git_credential_fill("/srv/x.git", w->a, &u, &p), -1);
 	if (old_home) {
 		setenv("HOME", old_home, 1);
 		free(old_home);

@@ -167,9 +167,10 @@ test_write_and_read(void **state)
 	struct sf_err err;
 
 	(void)state;
-	assert_string_equal(s->state_name, "s3://team-state/sandform.state.json");
-	assert_int_equal(sf_storage_write(s, v1, strlen(v1), &none, &now, &err),
-	    0);
+	assert_string_equal(
+	    s->state_name, "s3://team-state/sandform.state.json");
+	assert_int_equal(
+	    sf_storage_write(s, v1, strlen(v1), &none, &now, &err), 0);
 	assert_int_equal(
 	    s3d_object(srv, BUCKET, "sandform.state.json", &held, etag), 0);
 	assert_string_equal(held.buf, v1);
@@ -180,8 +181,8 @@ test_write_and_read(void **state)
 	assert_string_equal(out.buf, v1);
 	assert_string_equal(ver.tag, now.tag);
 	/* Creating it again, as if none were there, is a conflict. */
-	assert_int_equal(sf_storage_write(s, "x", 1, &none, &now, &err),
-	    SF_ECONFLICT);
+	assert_int_equal(
+	    sf_storage_write(s, "x", 1, &none, &now, &err), SF_ECONFLICT);
 	assert_non_null(strstr(err.msg, "created the state"));
 	sf_buf_release(&out);
 	sf_buf_release(&held);
@@ -196,7 +197,8 @@ test_write_conflict(void **state)
 	struct sf_storage *b = open_s3(BUCKET, key, "host-b", NULL);
 	struct sf_buf out = SF_BUF_INIT;
 	struct sf_storage_ver none = { "" }, v1, va, vb, now;
-	const char *one = "{\"serial\": 1}\n", *two = "{\"serial\": 2, \"a\": 1}\n";
+	const char *one = "{\"serial\": 1}\n",
+	           *two = "{\"serial\": 2, \"a\": 1}\n";
 	const char *three = "{\"serial\": 2, \"b\": 1}\n";
 	struct sf_err err;
 
@@ -239,9 +241,8 @@ test_lock_contention(void **state)
 	(void)state;
 	assert_int_equal(sf_storage_lock(a, &apply, NULL, &err), 0);
 	assert_true(a->locked);
-	assert_int_equal(s3d_object(srv, BUCKET, "lock/state.json.lock",
-	                     &lockobj, NULL),
-	    0);
+	assert_int_equal(
+	    s3d_object(srv, BUCKET, "lock/state.json.lock", &lockobj, NULL), 0);
 	assert_non_null(strstr(lockobj.buf, a->lock.id));
 
 	/* B fails at once, naming A. */
@@ -307,12 +308,12 @@ test_force_unlock(void **state)
 	struct sf_err err;
 
 	(void)state;
-	assert_int_equal(sf_storage_force_unlock(b, "nope", &was, &err),
-	    SF_ENOTFOUND);
+	assert_int_equal(
+	    sf_storage_force_unlock(b, "nope", &was, &err), SF_ENOTFOUND);
 	assert_int_equal(sf_storage_lock(a, &apply, NULL, &err), 0);
 	assert_int_equal(
-	    sf_storage_force_unlock(b, "00000000-0000-4000-8000-000000000000",
-	        &was, &err),
+	    sf_storage_force_unlock(
+	        b, "00000000-0000-4000-8000-000000000000", &was, &err),
 	    SF_EINVALID);
 	assert_non_null(strstr(err.msg, a->lock.id));
 	assert_int_equal(
@@ -320,8 +321,8 @@ test_force_unlock(void **state)
 	assert_int_equal(sf_storage_force_unlock(b, a->lock.id, &was, &err), 0);
 	assert_string_equal(was.host, "host-a");
 	assert_string_equal(was.id, a->lock.id);
-	assert_int_equal(sf_storage_force_unlock(b, a->lock.id, &was, &err),
-	    SF_ENOTFOUND);
+	assert_int_equal(
+	    sf_storage_force_unlock(b, a->lock.id, &was, &err), SF_ENOTFOUND);
 	/* A finds its lock gone. */
 	assert_int_equal(sf_storage_unlock(a, &err), SF_ECONFLICT);
 	assert_non_null(strstr(err.msg, "was removed while we held it"));
@@ -345,24 +346,27 @@ test_runs(void **state)
 
 	(void)state;
 	s3d_set_max_keys(srv, 2);
-	assert_int_equal(sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
+	assert_int_equal(
+	    sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
 	assert_int_equal(n, 0);
 	sf_storage_runs_free(runs, n);
 	for (i = 0; i < SF_ARRAY_LEN(ids); i++) {
 		char *text = sf_xasprintf("{\"run\": \"%s\"}", ids[i]);
 
-		assert_int_equal(sf_storage_put_run(
-		                     s, "nightly", ids[i], text, strlen(text), &err),
+		assert_int_equal(sf_storage_put_run(s, "nightly", ids[i], text,
+		                     strlen(text), &err),
 		    0);
 		free(text);
 	}
-	assert_int_equal(sf_storage_put_run(s, "other", "o1", "{}", 2, &err), 0);
-	assert_int_equal(s3d_object(srv, BUCKET, "runs/state.runs/nightly/r1.json",
-	                     NULL, NULL),
+	assert_int_equal(
+	    sf_storage_put_run(s, "other", "o1", "{}", 2, &err), 0);
+	assert_int_equal(s3d_object(srv, BUCKET,
+	                     "runs/state.runs/nightly/r1.json", NULL, NULL),
 	    0);
 
 	/* Five runs across three pages of two. */
-	assert_int_equal(sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
+	assert_int_equal(
+	    sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
 	assert_int_equal(n, 5);
 	assert_string_equal(runs[0], "r1");
 	assert_string_equal(runs[1], "r2");
@@ -371,21 +375,24 @@ test_runs(void **state)
 	assert_string_equal(runs[4], "r5");
 	sf_storage_runs_free(runs, n);
 
-	assert_int_equal(sf_storage_get_run(s, "nightly", "r3.x", &out, &err), 0);
+	assert_int_equal(
+	    sf_storage_get_run(s, "nightly", "r3.x", &out, &err), 0);
 	assert_string_equal(out.buf, "{\"run\": \"r3.x\"}");
 	/* Replaced whole. */
-	assert_int_equal(sf_storage_put_run(s, "nightly", "r3.x", "{}", 2, &err),
-	    0);
+	assert_int_equal(
+	    sf_storage_put_run(s, "nightly", "r3.x", "{}", 2, &err), 0);
 	sf_buf_reset(&out);
-	assert_int_equal(sf_storage_get_run(s, "nightly", "r3.x", &out, &err), 0);
+	assert_int_equal(
+	    sf_storage_get_run(s, "nightly", "r3.x", &out, &err), 0);
 	assert_string_equal(out.buf, "{}");
 
 	assert_int_equal(sf_storage_delete_run(s, "nightly", "r2", &err), 0);
-	assert_int_equal(sf_storage_delete_run(s, "nightly", "r2", &err),
-	    SF_ENOTFOUND);
-	assert_int_equal(sf_storage_get_run(s, "nightly", "r2", &out, &err),
-	    SF_ENOTFOUND);
-	assert_int_equal(sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
+	assert_int_equal(
+	    sf_storage_delete_run(s, "nightly", "r2", &err), SF_ENOTFOUND);
+	assert_int_equal(
+	    sf_storage_get_run(s, "nightly", "r2", &out, &err), SF_ENOTFOUND);
+	assert_int_equal(
+	    sf_storage_list_runs(s, "nightly", &runs, &n, &err), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(runs[1], "r3.x");
 	sf_storage_runs_free(runs, n);
@@ -394,7 +401,8 @@ test_runs(void **state)
 	assert_string_equal(runs[0], "o1");
 	sf_storage_runs_free(runs, n);
 	/* Names that may not become keys are refused before any request. */
-	assert_int_equal(sf_storage_put_run(s, "nightly", "../x", "{}", 2, &err),
+	assert_int_equal(
+	    sf_storage_put_run(s, "nightly", "../x", "{}", 2, &err),
 	    SF_EINVALID);
 
 	s3d_set_max_keys(srv, 0);
@@ -418,8 +426,8 @@ test_missing_bucket(void **state)
 		fail_msg("%s", err.msg);
 	assert_non_null(strstr(err.msg, "request id S3D"));
 	assert_no_secret(&err);
-	assert_int_equal(sf_storage_write(s, "{}", 2, &none, &now, &err),
-	    SF_ERROR);
+	assert_int_equal(
+	    sf_storage_write(s, "{}", 2, &none, &now, &err), SF_ERROR);
 	assert_non_null(strstr(err.msg, "no-such-bucket"));
 	assert_no_secret(&err);
 	assert_int_equal(sf_storage_lock(s, &req, NULL, &err), SF_ERROR);

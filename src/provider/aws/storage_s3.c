@@ -17,10 +17,10 @@
 #include "state/state.h"
 #include "util/time.h"
 
-#define POLL_MS     250              /* between lock attempts */
-#define LOCK_MAX    (64u * 1024)     /* bytes of a lock object read */
-#define RUN_MAX     (64u * 1024 * 1024)
-#define LIST_MAX    (16u * 1024 * 1024)
+#define POLL_MS      250          /* between lock attempts */
+#define LOCK_MAX     (64u * 1024) /* bytes of a lock object read */
+#define RUN_MAX      (64u * 1024 * 1024)
+#define LIST_MAX     (16u * 1024 * 1024)
 #define MAX_ATTEMPTS 3
 
 struct sf_s3 {
@@ -251,8 +251,8 @@ s3_attempt(struct sf_s3 *s, const struct s3_req *q, const char *path,
 	sf_sigv4_credentials_init(
 	    &sc, cr.access_key_id, cr.secret_access_key, cr.session_token);
 	sf_aws_creds_release(&cr);
-	sf_sigv4_config_init(&cfg, s->region, "s3",
-	    (time_t)(sf_state_now(&s->base.env) / 1000));
+	sf_sigv4_config_init(
+	    &cfg, s->region, "s3", (time_t)(sf_state_now(&s->base.env) / 1000));
 	sf_sigv4_config_s3(&cfg);
 	memset(&res, 0, sizeof(res));
 	rc = sf_sigv4_sign(&res, &sr, &sc, &cfg, err);
@@ -388,8 +388,9 @@ s3_read(struct sf_storage *st, struct sf_buf *out, struct sf_storage_ver *ver,
     struct sf_err *err)
 {
 	struct sf_s3 *s = s3(st);
-	struct s3_req q = { .method = "GET", .key = s->key,
-		.cap = SF_STATE_MAX };
+	struct s3_req q = {
+		.method = "GET", .key = s->key, .cap = SF_STATE_MAX
+	};
 	struct s3_resp r;
 	int rc;
 
@@ -407,7 +408,8 @@ s3_read(struct sf_storage *st, struct sf_buf *out, struct sf_storage_ver *ver,
 		sf_buf_add(out, r.body.buf, r.body.len);
 		snprintf(ver->tag, sizeof(ver->tag), "%s", r.etag);
 	} else if (no_such_key(&r)) {
-		rc = sf_error(err, SF_ENOTFOUND, st->state_name, "no state yet");
+		rc =
+		    sf_error(err, SF_ENOTFOUND, st->state_name, "no state yet");
 	} else {
 		rc = s3_fail(s, &r, SF_ERROR, st->state_name,
 		    "cannot read the state", err);
@@ -478,11 +480,12 @@ out:
 /* The lock's record and the ETag of its object: SF_ENOTFOUND without a
  * lock, SF_EINVALID when it is not one of ours. */
 static int
-read_lock(struct sf_s3 *s, struct sf_lock_info *li, char etag[SF_STORAGE_VER_MAX],
-    struct sf_err *err)
+read_lock(struct sf_s3 *s, struct sf_lock_info *li,
+    char etag[SF_STORAGE_VER_MAX], struct sf_err *err)
 {
-	struct s3_req q = { .method = "GET", .key = s->lock_key,
-		.cap = LOCK_MAX };
+	struct s3_req q = {
+		.method = "GET", .key = s->lock_key, .cap = LOCK_MAX
+	};
 	struct s3_resp r;
 	int rc;
 
@@ -514,8 +517,10 @@ out:
 static int
 delete_lock(struct sf_s3 *s, const char *etag, struct sf_err *err)
 {
-	struct s3_req q = { .method = "DELETE", .key = s->lock_key,
-		.if_match = etag && *etag ? etag : NULL, .cap = LOCK_MAX };
+	struct s3_req q = { .method = "DELETE",
+		.key = s->lock_key,
+		.if_match = etag && *etag ? etag : NULL,
+		.cap = LOCK_MAX };
 	struct s3_resp r;
 	int rc;
 
@@ -569,8 +574,8 @@ s3_lock(struct sf_storage *st, const struct sf_lock_req *req,
 		if ((rc = s3_call(s, &q, &r, err)))
 			break;
 		if (r.status == 200) {
-			snprintf(s->lock_etag, sizeof(s->lock_etag), "%s",
-			    r.etag);
+			snprintf(
+			    s->lock_etag, sizeof(s->lock_etag), "%s", r.etag);
 			st->locked = true;
 			st->lock = me;
 			break;
@@ -648,8 +653,8 @@ s3_lock_info(
 }
 
 static int
-s3_force_unlock(struct sf_storage *st, const char *id,
-    struct sf_lock_info *was, struct sf_err *err)
+s3_force_unlock(struct sf_storage *st, const char *id, struct sf_lock_info *was,
+    struct sf_err *err)
 {
 	struct sf_s3 *s = s3(st);
 	char etag[SF_STORAGE_VER_MAX] = "";
@@ -686,8 +691,11 @@ s3_put_run(struct sf_storage *st, const char *job, const char *run,
 {
 	struct sf_s3 *s = s3(st);
 	char *key = run_key(s, job, run), *name;
-	struct s3_req q = { .method = "PUT", .key = key, .body = data ? data : "",
-		.len = len, .cap = LOCK_MAX };
+	struct s3_req q = { .method = "PUT",
+		.key = key,
+		.body = data ? data : "",
+		.len = len,
+		.cap = LOCK_MAX };
 	struct s3_resp r;
 	int rc;
 
@@ -743,7 +751,7 @@ s3_list_runs(struct sf_storage *st, const char *job, char ***runs, size_t *n,
 	struct sf_s3 *s = s3(st);
 	char *prefix = run_key(s, job, NULL);
 	struct sf_buf query = SF_BUF_INIT, token = SF_BUF_INIT,
-		      trunc = SF_BUF_INIT;
+	              trunc = SF_BUF_INIT;
 	struct s3_resp r;
 	size_t alloc = 0, pages = 0;
 	int rc = 0;
@@ -757,7 +765,8 @@ s3_list_runs(struct sf_storage *st, const char *job, char ***runs, size_t *n,
 		sf_buf_reset(&query);
 		if (token.len) {
 			sf_buf_adds(&query, "continuation-token=");
-			sf_sigv4_uri_encode(&query, token.buf, token.len, false);
+			sf_sigv4_uri_encode(
+			    &query, token.buf, token.len, false);
 			sf_buf_addch(&query, '&');
 		}
 		sf_buf_adds(&query, "list-type=2&prefix=");
@@ -859,7 +868,8 @@ s3_delete_run(
 	if (!rc) {
 		rc = s3_call(s, &del, &r, err);
 		if (!rc && r.status != 204 && r.status != 200)
-			rc = s3_fail(s, &r, SF_ERROR, name, "cannot remove", err);
+			rc = s3_fail(
+			    s, &r, SF_ERROR, name, "cannot remove", err);
 	}
 	resp_release(&r);
 	sf_buf_release(&r.body);
@@ -924,14 +934,16 @@ struct sf_storage *
 sf_storage_s3_new(const struct sf_storage_s3_opts *o, struct sf_err *err)
 {
 	struct sf_s3 *s;
-	const char *key = o->key && *o->key ? o->key : SF_STORAGE_S3_DEFAULT_KEY;
+	const char *key =
+	    o->key && *o->key ? o->key : SF_STORAGE_S3_DEFAULT_KEY;
 	const char *region = o->region && *o->region ? o->region : "us-east-1";
 	const char *hs, *he;
 	char host[256];
 	size_t kl = strlen(key);
 
 	if (!o->bucket || !*o->bucket || strchr(o->bucket, '/')) {
-		sf_error(err, SF_EINVALID, "s3", "the s3 backend needs a bucket "
+		sf_error(err, SF_EINVALID, "s3",
+		    "the s3 backend needs a bucket "
 		    "name (without '/')");
 		return NULL;
 	}
@@ -1011,8 +1023,10 @@ sf_storage_s3_new(const struct sf_storage_s3_opts *o, struct sf_err *err)
 
 		memset(&c, 0, sizeof(c));
 		c.access_key_id = (char *)(uintptr_t)o->access_key_id;
-		c.secret_access_key = (char *)(uintptr_t)(
-		    o->secret_access_key ? o->secret_access_key : "");
+		c.secret_access_key =
+		    (char *)(uintptr_t)(o->secret_access_key
+		                            ? o->secret_access_key
+		                            : "");
 		c.session_token = (char *)(uintptr_t)o->session_token;
 		snprintf(c.source, sizeof(c.source), "static");
 		sf_aws_creds_copy(&s->fixed, &c);
