@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -65,6 +66,7 @@ print_main_usage(FILE *f)
 	size_t i;
 
 	fputs("Usage: sandform [--help] [--version] [--debug] COMMAND [ARGS]\n"
+	      "                [--backend-config KEY=VALUE]...\n"
 	      "\n"
 	      "Declarative provisioning of AWS Bedrock AgentCore Code "
 	      "Interpreters\n"
@@ -79,7 +81,10 @@ print_main_usage(FILE *f)
 	    "\n`sandform COMMAND --help` shows a command's options. --debug "
 	    "(or\n"
 	    "SANDFORM_LOG=debug) logs every request to a control plane, with\n"
-	    "credentials redacted.\n",
+	    "credentials redacted. --backend-config KEY=VALUE (any command;\n"
+	    "KEY: backend, remote, ref, bucket, key, region, endpoint) sets\n"
+	    "where the state lives over the manifests' state: block, as\n"
+	    "SANDFORM_STATE_KEY does.\n",
 	    f);
 }
 
@@ -113,6 +118,69 @@ take_debug_flag(int *argc, char **argv)
 	*argc = j;
 	argv[j] = NULL;
 	return found;
+}
+
+/*
+ * Take every --backend-config KEY=VALUE (or --backend-config=KEY=VALUE)
+ * out of argv, wherever it is, into SANDFORM_STATE_KEY: the state backend
+ * from the command line, for any command, as Terraform's -backend-config.
+ * Returns -1 after reporting a bad one.
+ */
+static int
+take_backend_config(int *argc, char **argv)
+{
+	static const char *const keys[] = { "backend", "remote", "ref",
+		"bucket", "key", "region", "endpoint" };
+	static const char flag[] = "--backend-config";
+	int i, j;
+
+	for (i = j = 1; i < *argc; i++) {
+		const char *kv = NULL, *eq;
+		char var[64];
+		size_t k, n;
+
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], flag)) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr,
+				    "sandform: error: %s needs "
+				    "KEY=VALUE\n",
+				    flag);
+				return -1;
+			}
+			kv = argv[++i];
+		} else if (!strncmp(argv[i], flag, sizeof(flag) - 1) &&
+		           argv[i][sizeof(flag) - 1] == '=') {
+			kv = argv[i] + sizeof(flag);
+		} else {
+			argv[j++] = argv[i];
+			continue;
+		}
+		eq = strchr(kv, '=');
+		n = eq ? (size_t)(eq - kv) : 0;
+		for (k = 0; k < SF_ARRAY_LEN(keys); k++)
+			if (n == strlen(keys[k]) && !strncmp(kv, keys[k], n))
+				break;
+		if (!eq || k == SF_ARRAY_LEN(keys)) {
+			fprintf(stderr,
+			    "sandform: error: %s takes KEY=VALUE with KEY one "
+			    "of backend, remote, ref, bucket, key, region, "
+			    "endpoint; not \"%s\"\n",
+			    flag, kv);
+			return -1;
+		}
+		snprintf(var, sizeof(var), "SANDFORM_STATE_%s", keys[k]);
+		for (n = 0; var[n]; n++)
+			var[n] = (char)toupper((unsigned char)var[n]);
+		setenv(var, eq + 1, 1);
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return 0;
 }
 
 bool
@@ -199,6 +267,8 @@ sf_cli_main(int argc, char **argv)
 
 	sf_cli_debug =
 	    take_debug_flag(&argc, argv) || (log && !strcmp(log, "debug"));
+	if (take_backend_config(&argc, argv))
+		return SF_EXIT_ERROR;
 	if (argc < 2) {
 		print_main_usage(stderr);
 		return SF_EXIT_ERROR;

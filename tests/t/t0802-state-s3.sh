@@ -114,6 +114,13 @@ SANDFORM_STATE_BACKEND=s3 SANDFORM_STATE_BUCKET=team-state \
 	sandform state list e
 expect_output '... reads the shared state' stdout '^beta +beta-'
 check '... and no local one' test ! -e e/state/sandform.state.json
+expect_success 'the same from --backend-config flags' sandform state list e \
+	--backend-config backend=s3 --backend-config bucket=team-state \
+	--backend-config=key=infra/prod.json --backend-config region=us-east-1 \
+	--backend-config "endpoint=$url"
+expect_output '... reads the shared state' stdout '^beta +beta-'
+expect_failure '--backend-config with an unknown key' sandform state list e --backend-config bukket=x
+expect_output '... lists the keys' stderr 'KEY one of backend, remote, ref, bucket, key, region, endpoint; not "bukket=x"'
 SANDFORM_STATE_BACKEND=ftp expect_failure 'a bad SANDFORM_STATE_BACKEND' sandform state list e
 expect_output '... is named' stderr 'SANDFORM_STATE_BACKEND must be local, git or s3, not "ftp"'
 SANDFORM_STATE_BACKEND=s3 expect_failure 's3 from the environment without a bucket' sandform state list e
