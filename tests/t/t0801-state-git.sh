@@ -112,6 +112,39 @@ expect_success 'local status' sandform local status --state a/infra/state --json
 check 'exactly 4 interpreters: none lost, none twice' \
 	test "$(json_get "$OUT" .interpreters)" = 4
 
+# An apply killed while it holds the lock (kill -9 at its prompt, on a
+# terminal that script(1) gives it): the lock ref stays on the remote and
+# the next apply, from another clone, reports its holder.
+if command -v script >/dev/null 2>&1; then
+	printf '  eta: {}\n' >>a/infra/main.yaml
+	mkfifo answer
+	script -qfec "\"$SANDFORM\" apply a/infra" /dev/null <answer >killed.out 2>&1 &
+	spid=$!
+	exec 3>answer # keeps the prompt waiting
+	for _ in $(seq 1 250); do
+		grep -q "Only 'yes' will be accepted" killed.out && break
+		sleep 0.02
+	done
+	check 'the interactive apply waits at its prompt' grep -q "Only 'yes'" killed.out
+	holder=$(git --git-dir=remote.git cat-file blob refs/sandform/state-lock:lock.json 2>/dev/null |
+		sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	check '... holding the lock ref on the remote' test -n "$holder"
+	test -n "$holder" && kill -9 "$holder"
+	exec 3>&-
+	wait $spid 2>/dev/null
+	check 'after kill -9 the lock ref is still there' \
+		test -n "$(git --git-dir=remote.git for-each-ref refs/sandform/state-lock)"
+	expect_failure 'apply from clone b meets it' sandform apply --auto-approve b/infra
+	expect_output '... naming the killed apply' stderr "locked by pid $holder on .* \\(apply"
+	lock_id=$(git --git-dir=remote.git cat-file blob refs/sandform/state-lock:lock.json |
+		sed -n 's/.*"id": "\([^"]*\)".*/\1/p')
+	expect_success 'force-unlock it' sandform force-unlock "$lock_id" b/infra
+	expect_status 'the state is intact: a plans only its own change' 2 \
+		sandform plan --detailed-exitcode a/infra
+	expect_output '... only eta to add' stdout 'Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy'
+	sed -i '/^  eta: {}$/d' a/infra/main.yaml
+fi
+
 # A lock its holder left behind (a killed CI job on another runner).
 lock_json='{"command": "apply", "host": "ci-runner-9", "id": "5f0c3a52-9a7e-4c1d-8f3b-2d4e6a8b0c1e", "pid": 4242, "started": "2026-11-26T14:00:00Z"}'
 blob=$(printf '%s\n' "$lock_json" | git --git-dir=remote.git hash-object -w --stdin)
