@@ -21,11 +21,11 @@
 #include "util/util.h"
 
 struct sf_backend_limits {
-	int cpus;                /* default 2 */
-	uint64_t memory_bytes;   /* default 8 GiB */
-	int pids;                /* default 512 */
-	uint64_t disk_bytes;     /* workspace quota, default 10 GiB */
-	size_t output_cap;       /* bytes of stdout/stderr per call, 1 MiB */
+	int cpus;              /* default 2 */
+	uint64_t memory_bytes; /* default 8 GiB */
+	int pids;              /* default 512 */
+	uint64_t disk_bytes;   /* workspace quota, default 10 GiB */
+	size_t output_cap;     /* bytes of stdout/stderr per call, 1 MiB */
 };
 
 struct sf_backend_session_opts {

@@ -490,7 +490,8 @@ expand(struct cv *cv, const struct node *n, bool interp, bool *changed)
 	*changed = false;
 	if (cv->literal && strstr(n->value, "${")) {
 		sf_diag_add(cv->d, SF_SEV_ERROR, &n->pos,
-		    "a policy must hold whatever --var says, so it takes no ${...}",
+		    "a policy must hold whatever --var says, so it takes no "
+		    "${...}",
 		    "policy values are not interpolated");
 		return false;
 	}

@@ -24,11 +24,11 @@ enum sf_sched_kind {
 struct sf_schedule {
 	enum sf_sched_kind kind;
 	/* cron forms: bit n set when value n is allowed */
-	uint64_t minutes;   /* 0..59 */
-	uint32_t hours;     /* 0..23 */
-	uint32_t mdays;     /* 1..31 */
-	uint16_t months;    /* 1..12 */
-	uint8_t wdays;      /* 0..6, 0 = Sunday, whatever the notation */
+	uint64_t minutes; /* 0..59 */
+	uint32_t hours;   /* 0..23 */
+	uint32_t mdays;   /* 1..31 */
+	uint16_t months;  /* 1..12 */
+	uint8_t wdays;    /* 0..6, 0 = Sunday, whatever the notation */
 	/*
 	 * dom / dow began with "*" (as Vixie cron tests it, so a step over
 	 * "*" counts) or was "?". In 5-field cron, when neither is set a day
@@ -37,13 +37,13 @@ struct sf_schedule {
 	bool mday_any;
 	bool wday_any;
 	/* AWS cron only */
-	bool mday_last;        /* L in dom: last day of the month */
-	bool mday_last_wday;   /* LW in dom: last weekday of the month */
-	uint8_t mday_nearest;  /* nW in dom: weekday nearest day n, 0 = none */
-	int8_t wday_last;      /* nL in dow: last weekday n (0..6), -1 = none */
-	int8_t wday_nth_day;   /* d#n in dow: weekday d (0..6), -1 = none */
-	uint8_t wday_nth;      /* d#n in dow: n (1..5) */
-	uint64_t years[4];     /* 1970..2199: bit (y - 1970) */
+	bool mday_last;       /* L in dom: last day of the month */
+	bool mday_last_wday;  /* LW in dom: last weekday of the month */
+	uint8_t mday_nearest; /* nW in dom: weekday nearest day n, 0 = none */
+	int8_t wday_last;     /* nL in dow: last weekday n (0..6), -1 = none */
+	int8_t wday_nth_day;  /* d#n in dow: weekday d (0..6), -1 = none */
+	uint8_t wday_nth;     /* d#n in dow: n (1..5) */
+	uint64_t years[4];    /* 1970..2199: bit (y - 1970) */
 	bool year_any;
 	/* rate forms */
 	int64_t interval; /* seconds */
@@ -57,7 +57,7 @@ struct sf_sched_error {
 };
 
 /* Parse text; on failure fill err and return SF_EINVALID. */
-int sf_schedule_parse(const char *text, struct sf_schedule *out,
-    struct sf_sched_error *err);
+int sf_schedule_parse(
+    const char *text, struct sf_schedule *out, struct sf_sched_error *err);
 
 #endif

@@ -16,8 +16,7 @@ struct sf_tz;
  * Loaded zones are cached for the process (by directory and name, so
  * loading one again is cheap) and must not be freed. Not thread-safe.
  */
-int sf_tz_load(const char *name, const struct sf_tz **out,
-    struct sf_err *err);
+int sf_tz_load(const char *name, const struct sf_tz **out, struct sf_err *err);
 const char *sf_tz_name(const struct sf_tz *tz);
 /* Seconds east of UTC at instant t (seconds since the epoch). NULL is UTC. */
 int32_t sf_tz_offset(const struct sf_tz *tz, int64_t t);

@@ -1001,9 +1001,10 @@ test_keywords_are_lowercase(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(sf_schedule_parse(bad[i], &s, &e), SF_EINVALID);
-	assert_int_equal(sf_schedule_parse("0 22 * jan-Mar mon-FRI", &s, &e),
-	    SF_OK);
+		assert_int_equal(
+		    sf_schedule_parse(bad[i], &s, &e), SF_EINVALID);
+	assert_int_equal(
+	    sf_schedule_parse("0 22 * jan-Mar mon-FRI", &s, &e), SF_OK);
 	assert_int_equal(
 	    sf_schedule_parse("cron(0 22 ? * mon-fri *)", &s, &e), SF_OK);
 }
