@@ -8,58 +8,25 @@
 
 /* ---- values as JSON text ---- */
 
-static void
-jstr(struct sf_buf *b, const char *s)
-{
-	sf_buf_add_json_str(b, s, strlen(s));
-}
-
-static char *
-str_value(const char *s)
-{
-	struct sf_buf b = SF_BUF_INIT;
-
-	if (!s)
-		return NULL;
-	jstr(&b, s);
-	return sf_buf_detach(&b, NULL);
-}
-
 static char *
 int_value(int64_t v)
 {
 	return sf_xasprintf("%lld", (long long)v);
 }
 
-static int
-cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* A list compared as a set: a sorted JSON array; NULL when empty. */
 static char *
 set_value(const struct sf_lstrs *l)
 {
-	struct sf_buf b = SF_BUF_INIT;
-	const char **v;
+	const char **v = sf_xmalloc((l->n ? l->n : 1) * sizeof(*v));
+	char *out;
 	size_t i;
 
-	if (!l->n)
-		return NULL;
-	v = sf_xmalloc(l->n * sizeof(*v));
 	for (i = 0; i < l->n; i++)
 		v[i] = l->v[i].s;
-	qsort(v, l->n, sizeof(*v), cmp_cstr);
-	sf_buf_addch(&b, '[');
-	for (i = 0; i < l->n; i++) {
-		if (i)
-			sf_buf_adds(&b, ", ");
-		jstr(&b, v[i]);
-	}
-	sf_buf_addch(&b, ']');
+	out = sf_json_set_value(v, l->n);
 	free(v);
-	return sf_buf_detach(&b, NULL);
+	return out;
 }
 
 static bool
@@ -198,9 +165,9 @@ static const char *const iattr_names[NIATTRS] = { "description", "network",
 static void
 iattrs(const struct sf_interpreter *i, char *v[NIATTRS])
 {
-	v[0] = str_value(i->description.s);
-	v[1] = str_value(sf_network_name(i->network));
-	v[2] = str_value(i->execution_role_arn.s);
+	v[0] = sf_json_str_value(i->description.s);
+	v[1] = sf_json_str_value(sf_network_name(i->network));
+	v[2] = sf_json_str_value(i->execution_role_arn.s);
 	v[3] = set_value(&i->subnets);
 	v[4] = set_value(&i->security_groups);
 	v[5] = set_value(&i->certificates);
@@ -218,7 +185,7 @@ all_iattrs(struct sf_diff_change *c, const struct sf_interpreter *i, bool after)
 		    after ? v[k] : NULL, false);
 	for (k = 0; k < i->ntags; k++) {
 		char *name = sf_xasprintf("tags.%s", i->tags[k].key.s);
-		char *val = str_value(i->tags[k].value.s);
+		char *val = sf_json_str_value(i->tags[k].value.s);
 
 		add_attr(
 		    c, name, after ? NULL : val, after ? val : NULL, false);
@@ -248,18 +215,19 @@ diff_tags(struct sf_diff_change *c, const struct sf_interpreter *b,
 		char *name = sf_xasprintf("tags.%s", key);
 
 		if (cmp < 0) {
-			add_attr(c, name, str_value(b->tags[i].value.s), NULL,
-			    false);
+			add_attr(c, name, sf_json_str_value(b->tags[i].value.s),
+			    NULL, false);
 			i++;
 			any = true;
 		} else if (cmp > 0) {
-			add_attr(c, name, NULL, str_value(h->tags[j].value.s),
-			    false);
+			add_attr(c, name, NULL,
+			    sf_json_str_value(h->tags[j].value.s), false);
 			j++;
 			any = true;
 		} else {
-			any |= cmp_attr(c, name, str_value(b->tags[i].value.s),
-			    str_value(h->tags[j].value.s), false);
+			any |= cmp_attr(c, name,
+			    sf_json_str_value(b->tags[i].value.s),
+			    sf_json_str_value(h->tags[j].value.s), false);
 			i++;
 			j++;
 		}
@@ -423,10 +391,10 @@ static const char *const jattr_names[NJATTRS] = { "description", "interpreter",
 static void
 jattrs(const struct sf_job *j, bool shown, char *v[NJATTRS])
 {
-	v[0] = str_value(j->description.s);
-	v[1] = str_value(j->interpreter.s);
-	v[2] = str_value(j->schedule_text.s);
-	v[3] = str_value(j->timezone.s ? j->timezone.s : "UTC");
+	v[0] = sf_json_str_value(j->description.s);
+	v[1] = sf_json_str_value(j->interpreter.s);
+	v[2] = sf_json_str_value(j->schedule_text.s);
+	v[3] = sf_json_str_value(j->timezone.s ? j->timezone.s : "UTC");
 	v[4] = int_value(j->session_timeout.v);
 	v[5] = j->timeout.v > 0 ? int_value(j->timeout.v) : NULL;
 	v[6] = !shown || j->retries.set ? int_value(j->retries.v) : NULL;
@@ -434,7 +402,7 @@ jattrs(const struct sf_job *j, bool shown, char *v[NJATTRS])
 	                                  : NULL;
 	v[8] = j->jitter.v > 0 ? int_value(j->jitter.v) : NULL;
 	v[9] = !shown || j->concurrency != SF_CONC_FORBID
-	           ? str_value(
+	           ? sf_json_str_value(
 	                 j->concurrency == SF_CONC_ALLOW ? "allow" : "forbid")
 	           : NULL;
 	v[10] = !shown || j->keep_succeeded.set ? int_value(j->keep_succeeded.v)
@@ -731,8 +699,8 @@ static char *
 var_value(const struct sf_variable *v)
 {
 	if (sf_redact_sensitive_name(v->name.s))
-		return str_value("(sensitive)");
-	return str_value(v->value.s ? v->value.s : "");
+		return sf_json_str_value("(sensitive)");
+	return sf_json_str_value(v->value.s ? v->value.s : "");
 }
 
 static void
@@ -767,8 +735,10 @@ diff_variables(struct sf_diff *d, const struct sf_config *base,
 			c = new_change(
 			    d, SF_DIFF_VARIABLE, SF_DIFF_UPDATE, h->name.s);
 			if (sf_redact_sensitive_name(h->name.s))
-				add_attr(c, "value", str_value("(sensitive)"),
-				    str_value("(sensitive, changed)"), false);
+				add_attr(c, "value",
+				    sf_json_str_value("(sensitive)"),
+				    sf_json_str_value("(sensitive, changed)"),
+				    false);
 			else
 				add_attr(c, "value", var_value(b), var_value(h),
 				    false);
@@ -786,14 +756,15 @@ diff_provider(struct sf_diff *d, const struct sf_config *base,
 	    new_change(d, SF_DIFF_PROVIDER, SF_DIFF_UPDATE, "provider");
 	bool any = false;
 
-	any |= cmp_attr(c, "target", str_value(sf_target_name(b->target)),
-	    str_value(sf_target_name(h->target)), false);
-	any |= cmp_attr(
-	    c, "region", str_value(b->region.s), str_value(h->region.s), false);
-	any |= cmp_attr(c, "profile", str_value(b->profile.s),
-	    str_value(h->profile.s), false);
-	any |= cmp_attr(c, "endpoint", str_value(b->endpoint.s),
-	    str_value(h->endpoint.s), false);
+	any |=
+	    cmp_attr(c, "target", sf_json_str_value(sf_target_name(b->target)),
+	        sf_json_str_value(sf_target_name(h->target)), false);
+	any |= cmp_attr(c, "region", sf_json_str_value(b->region.s),
+	    sf_json_str_value(h->region.s), false);
+	any |= cmp_attr(c, "profile", sf_json_str_value(b->profile.s),
+	    sf_json_str_value(h->profile.s), false);
+	any |= cmp_attr(c, "endpoint", sf_json_str_value(b->endpoint.s),
+	    sf_json_str_value(h->endpoint.s), false);
 	if (!any) {
 		drop_last(d);
 		return;
@@ -847,7 +818,8 @@ networks_value(const struct sf_policy *p)
 		if (!p->allowed_networks[order[i]])
 			continue;
 		sf_buf_adds(&b, first ? "" : ", ");
-		jstr(&b, sf_network_name(order[i]));
+		sf_buf_add_json_str(&b, sf_network_name(order[i]),
+		    strlen(sf_network_name(order[i])));
 		first = false;
 	}
 	sf_buf_addch(&b, ']');

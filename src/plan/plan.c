@@ -2,53 +2,6 @@
 
 /* ---- values as JSON text, so both renderers can use them ---- */
 
-static void
-json_str(struct sf_buf *b, const char *s)
-{
-	sf_buf_add_json_str(b, s, strlen(s));
-}
-
-static char *
-str_value(const char *s)
-{
-	struct sf_buf b = SF_BUF_INIT;
-
-	if (!s)
-		return NULL;
-	json_str(&b, s);
-	return sf_buf_detach(&b, NULL);
-}
-
-static int
-cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A set of strings as a sorted JSON array; NULL when empty. */
-static char *
-set_value(const char **v, size_t n)
-{
-	struct sf_buf b = SF_BUF_INIT;
-	const char **s;
-	size_t i;
-
-	if (!n)
-		return NULL;
-	s = sf_xmalloc(n * sizeof(*s));
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_cstr);
-	sf_buf_addch(&b, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			sf_buf_adds(&b, ", ");
-		json_str(&b, s[i]);
-	}
-	sf_buf_addch(&b, ']');
-	free(s);
-	return sf_buf_detach(&b, NULL);
-}
-
 static char *
 lstrs_value(const struct sf_lstrs *l)
 {
@@ -58,7 +11,7 @@ lstrs_value(const struct sf_lstrs *l)
 
 	for (i = 0; i < l->n; i++)
 		v[i] = l->v[i].s;
-	out = set_value(v, l->n);
+	out = sf_json_set_value(v, l->n);
 	free(v);
 	return out;
 }
@@ -66,7 +19,7 @@ lstrs_value(const struct sf_lstrs *l)
 static char *
 strv_value(char *const *v, size_t n)
 {
-	return set_value((const char **)v, n);
+	return sf_json_set_value((const char *const *)v, n);
 }
 
 static bool
@@ -124,9 +77,9 @@ struct attrs {
 static void
 desired_attrs(const struct sf_interpreter *d, struct attrs *a)
 {
-	a->description = str_value(d->description.s);
-	a->network = str_value(sf_network_name(d->network));
-	a->role = str_value(d->execution_role_arn.s);
+	a->description = sf_json_str_value(d->description.s);
+	a->network = sf_json_str_value(sf_network_name(d->network));
+	a->role = sf_json_str_value(d->execution_role_arn.s);
 	a->subnets = lstrs_value(&d->subnets);
 	a->sgs = lstrs_value(&d->security_groups);
 	a->certs = lstrs_value(&d->certificates);
@@ -135,9 +88,9 @@ desired_attrs(const struct sf_interpreter *d, struct attrs *a)
 static void
 recorded_attrs(const struct sf_rec_interpreter *r, struct attrs *a)
 {
-	a->description = str_value(r->description);
-	a->network = str_value(r->network ? r->network : "SANDBOX");
-	a->role = str_value(r->execution_role_arn);
+	a->description = sf_json_str_value(r->description);
+	a->network = sf_json_str_value(r->network ? r->network : "SANDBOX");
+	a->role = sf_json_str_value(r->execution_role_arn);
 	a->subnets = strv_value(r->subnets, r->nsubnets);
 	a->sgs = strv_value(r->security_groups, r->nsecurity_groups);
 	a->certs = strv_value(r->certificates, r->ncertificates);
@@ -188,7 +141,8 @@ add_desired_tags(struct sf_plan_change *c, const struct sf_interpreter *d)
 	for (i = 0; i < d->ntags; i++) {
 		char *name = sf_xasprintf("tags.%s", d->tags[i].key.s);
 
-		add_attr(c, name, NULL, str_value(d->tags[i].value.s), false);
+		add_attr(c, name, NULL, sf_json_str_value(d->tags[i].value.s),
+		    false);
 		free(name);
 	}
 }
@@ -201,7 +155,8 @@ add_recorded_tags(struct sf_plan_change *c, const struct sf_rec_interpreter *r)
 	for (i = 0; i < r->ntags; i++) {
 		char *name = sf_xasprintf("tags.%s", r->tags[i].key);
 
-		add_attr(c, name, str_value(r->tags[i].value), NULL, false);
+		add_attr(
+		    c, name, sf_json_str_value(r->tags[i].value), NULL, false);
 		free(name);
 	}
 }
@@ -223,19 +178,21 @@ diff_tags(struct sf_plan_change *c, const struct sf_interpreter *d,
 		char *name = sf_xasprintf("tags.%s", key);
 
 		if (cmp < 0) {
-			add_attr(c, name, NULL, str_value(d->tags[i].value.s),
-			    false);
+			add_attr(c, name, NULL,
+			    sf_json_str_value(d->tags[i].value.s), false);
 			any = true;
 			i++;
 		} else if (cmp > 0) {
-			add_attr(
-			    c, name, str_value(r->tags[j].value), NULL, false);
+			add_attr(c, name, sf_json_str_value(r->tags[j].value),
+			    NULL, false);
 			any = true;
 			j++;
 		} else {
 			if (strcmp(d->tags[i].value.s, r->tags[j].value)) {
-				add_attr(c, name, str_value(r->tags[j].value),
-				    str_value(d->tags[i].value.s), false);
+				add_attr(c, name,
+				    sf_json_str_value(r->tags[j].value),
+				    sf_json_str_value(d->tags[i].value.s),
+				    false);
 				any = true;
 			}
 			i++;

@@ -277,6 +277,46 @@ sf_buf_add_json_str(struct sf_buf *b, const char *s, size_t len)
 	sf_buf_addch(b, '"');
 }
 
+char *
+sf_json_str_value(const char *s)
+{
+	struct sf_buf b = SF_BUF_INIT;
+
+	if (!s)
+		return NULL;
+	sf_buf_add_json_str(&b, s, strlen(s));
+	return sf_buf_detach(&b, NULL);
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *
+sf_json_set_value(const char *const *v, size_t n)
+{
+	struct sf_buf b = SF_BUF_INIT;
+	const char **s;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	s = sf_xmalloc(n * sizeof(*s));
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_cstr);
+	sf_buf_addch(&b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			sf_buf_adds(&b, ", ");
+		sf_buf_add_json_str(&b, s[i], strlen(s[i]));
+	}
+	sf_buf_addch(&b, ']');
+	free(s);
+	return sf_buf_detach(&b, NULL);
+}
+
 void
 sf_buf_addf(struct sf_buf *b, const char *fmt, ...)
 {

@@ -103,6 +103,10 @@ void sf_buf_setlen(struct sf_buf *b, size_t len);
 /* The len bytes at s as a JSON string, quotes included; control characters
  * and DEL escaped, other bytes (UTF-8) as they are. */
 void sf_buf_add_json_str(struct sf_buf *b, const char *s, size_t len);
+/* s as a JSON string, owned; NULL for NULL. */
+char *sf_json_str_value(const char *s);
+/* The n strings as a sorted JSON array (a set), owned; NULL when n is 0. */
+char *sf_json_set_value(const char *const *v, size_t n);
 char *sf_buf_detach(struct sf_buf *b, size_t *len);
 
 /* Strings. */
