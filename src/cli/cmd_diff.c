@@ -8,6 +8,7 @@
 #include "git/git.h"
 #include "manifest/manifest.h"
 #include "util/fs.h"
+#include "util/time.h"
 
 const char sf_diff_usage[] =
     "Usage: sandform diff --base REF [--head REF] [DIR]\n"
@@ -59,69 +60,6 @@ struct side {
 
 /* ---- SANDFORM_NOW: a fixed clock for tests ---- */
 
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool
-digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return false;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-/* RFC 3339 ("2026-01-05T09:30:00Z", "...+02:00") to ms; false if not. */
-static bool
-parse_rfc3339(const char *s, int64_t *ms)
-{
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
-	    *p++ != '-' || !digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
-		return false;
-	p++;
-	if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) ||
-	    *p++ != ':' || !digits(&p, 2, &sec))
-		return false;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om))
-			return false;
-	} else {
-		return false;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return false;
-	*ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	          sign * (oh * 3600 + om * 60)) *
-	      1000;
-	return true;
-}
-
 static int
 now_ms(int64_t *out, struct sf_err *err)
 {
@@ -129,7 +67,7 @@ now_ms(int64_t *out, struct sf_err *err)
 	struct timespec ts;
 
 	if (env && *env) {
-		if (!parse_rfc3339(env, out))
+		if (sf_time_parse(env, out) != SF_OK)
 			return sf_error(err, SF_EINVALID, "SANDFORM_NOW",
 			    "\"%s\" is not an RFC 3339 time such as "
 			    "2026-01-05T09:30:00Z",
